@@ -27,7 +27,7 @@ def test_row_renders_stored_bytes(ds1):
         assert im.tobytes() == s['images'].tobytes() and m.tobytes() == s['masks'].tobytes()
         assert np.array_equal(lab, s['labels'])
         # also through the dataclass
-        p = row_params(r); size, seed = p.pop('size'), p.pop('seed')
+        p = row_params(r); size, seed, _ = p.pop('size'), p.pop('seed'), p.pop('recipe')
         assert render(GrainParams(**p), size, seed)[0].tobytes() == s['images'].tobytes()
 
 def test_workers_write_identical_datasets(ds1, tmp_path):
@@ -86,3 +86,13 @@ def test_bad_row_and_generate_inputs(ds1, tmp_path):
         out = tmp_path/'bad'
         with pytest.raises(ValueError, match=msg): generate(out_dir=out, **kw)
         assert not out.exists()                                       # nothing partial left on disk
+
+def test_recipe_version_guard(ds1, tmp_path):
+    r = dict(read_dataset(ds1).iloc[0]); assert r['recipe'] >= 1
+    r['recipe'] = 0
+    with pytest.raises(ValueError, match='version'): render_row(r)
+    old = tmp_path/'old'; generate(2, old, size=SIZE)
+    pf = old/'params.csv'; txt = pf.read_text().splitlines()
+    col = txt[0].split(',').index('recipe')
+    pf.write_text('\n'.join([txt[0]] + [','.join(v if j != col else '0' for j, v in enumerate(l.split(','))) for l in txt[1:]]) + '\n')
+    with pytest.raises(ValueError, match='recipe version'): generate(4, old, size=SIZE)
