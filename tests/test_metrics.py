@@ -156,6 +156,26 @@ def test_boundary_iou_tolerance():
     assert boundary_iou(a, b) <= boundary_iou(a, b, 1) <= boundary_iou(a, b, 2)
 
 
+def test_boundary_iou_tolerance_is_euclidean():
+    "The tolerant IoU equals the definition written with a Euclidean distance transform."
+    rng = np.random.default_rng(7)
+    for tol in (1, 1.5, 2, 3.2):
+        p, g = (rng.random((30, 30)) < 0.1).astype(np.uint8), (rng.random((30, 30)) < 0.1).astype(np.uint8)
+        dp, dg = ndimage.distance_transform_edt(p == 0) <= tol, ndimage.distance_transform_edt(g == 0) <= tol
+        tp = ((p & dg).sum() + (g & dp).sum()) / 2
+        ref = tp / (tp + (p & ~dg).sum() + (g & ~dp).sum())
+        assert boundary_iou(p, g, tol) == pytest.approx(ref, abs=1e-12)
+
+
+def test_large_label_ids():
+    "Label ids far beyond the pixel count take the sorting path; the scores must not change."
+    rng = np.random.default_rng(8)
+    gt = voronoi_labels((40, 40), 12, rng); pr = perturbed(gt, rng)
+    big_g, big_p = gt.astype(np.int64) * 1_000_003, pr.astype(np.int64) * 999_983 + (pr > 0) * 7
+    assert average_precision(big_g, big_p, LOW_THS) == average_precision(gt, pr, LOW_THS)
+    assert adjusted_rand_index(big_g, big_p) == pytest.approx(adjusted_rand_score(gt.ravel(), pr.ravel()), abs=1e-12)
+
+
 def test_instances_from_boundaries():
     m = np.zeros((7, 7), np.uint8); m[3, :] = 1; m[:, 3] = 1
     lab = instances_from_boundaries(m)
