@@ -4,8 +4,13 @@ Prints seconds per training iteration (one D step + one G step, as the reference
 default memory layout and for channels_last, and the ratio against the reference implementation's ~1.0 s/iteration
 measured on this machine (issue 5). Run: `python bench/pix2pix.py [--iters N] [--threads T]`.
 """
-import argparse, time
+import argparse, os, time
+# Idle OpenMP threads spin by default; on a shared machine with more runnable processes than cores a spinning
+# thread holds a core its partner needs, and an iteration gets ~20x slower (measured here: 4.9 s vs 0.16 s for a
+# small pix2pix step). Passive waiting must be chosen before torch loads its OpenMP runtime.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import torch
+from microsynth.core import record
 from microsynth.pix2pix import Pix2Pix, default_config, n_params
 
 REFERENCE_S_PER_ITER = 1.0  # junyanz/pytorch-CycleGAN-and-pix2pix, 256^2, batch 1, this CPU (issue 5)
@@ -33,7 +38,7 @@ if __name__ == '__main__':
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     run = Pix2Pix(default_config(in_ch=a.in_ch))
-    print(f"torch {torch.__version__}, {a.threads} threads, mkldnn {torch.backends.mkldnn.is_available()}; "
+    print(f"torch {torch.__version__}, {a.threads} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, mkldnn {torch.backends.mkldnn.is_available()}; "
           f"G {n_params(run.G):,} params, D {n_params(run.D):,} params, input channels {a.in_ch}")
     del run
     for cl in (False, True):
@@ -43,3 +48,6 @@ if __name__ == '__main__':
               f"{REFERENCE_S_PER_ITER / s:.2f}x the reference's {REFERENCE_S_PER_ITER:.1f} s/iteration; "
               f"CPU {cpu:.2f} s/iteration = {cpu / a.threads:.2f} s on {a.threads} free cores "
               f"({REFERENCE_S_PER_ITER / (cpu / a.threads):.2f}x the reference)")
+        if not cl:
+            record('pix2pix_bench_s_per_iter_256', round(s, 3))
+            record('pix2pix_bench_cpu_s_per_iter_256', round(cpu, 3))
