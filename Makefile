@@ -9,6 +9,8 @@ PROFILE ?= smoke
 RUN     ?= $(PROFILE)
 # Real data: a local copy (here: ../shared/data) or, when unset, the downloader fills data/real/.
 export MICROSYNTH_DATA ?= $(if $(wildcard ../shared/data/tbm),$(abspath ../shared/data),)
+# nbdev_test runs two notebooks at once on 2 cores: spinning OpenMP threads (torch, numba) would starve each other.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: demo test setup sync nbtest pytest smoke lab clean
 
