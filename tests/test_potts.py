@@ -77,3 +77,7 @@ def test_slicing_helpers():
     with pytest.raises(ValueError, match='width'): write_slices('/nonexistent/never', 8, 1, width=0)
     lab = np.array([[1, 1, 2, 2]] * 4)
     assert boundary_mask(lab).sum() == 8 and boundary_mask(lab, 2).sum() == 16
+
+def test_resume_refuses_other_parameters(tmp_path):
+    write_slices(tmp_path / 'ds', 8, 2, spacing=4)
+    with pytest.raises(ValueError, match='other parameters'): write_slices(tmp_path / 'ds', 8, 3, spacing=4)
