@@ -9,7 +9,6 @@ PROFILE ?= smoke
 RUN     ?= $(PROFILE)
 # Real data: a local copy (here: ../shared/data) or, when unset, the downloader fills data/real/.
 export MICROSYNTH_DATA ?= $(if $(wildcard ../shared/data/tbm),$(abspath ../shared/data),)
-export MPLBACKEND ?= Agg
 
 .PHONY: demo test setup sync nbtest pytest smoke lab clean
 

@@ -1,0 +1,42 @@
+"Profiles, the runner's notebook selection, and the CLI."
+import ast, json, subprocess, sys
+from pathlib import Path
+import nbformat, pytest
+from microsynth.runner import declared_parameters, load_profiles, sequence
+
+NBS = Path(__file__).resolve().parents[1]/'nbs'
+
+def parameters_cell(nb):
+    cells = [c for c in nbformat.read(nb, as_version=4).cells if 'parameters' in c.metadata.get('tags', [])]
+    return {t.id: ast.literal_eval(n.value) for n in ast.parse(cells[0].source).body if isinstance(n, ast.Assign) for t in n.targets}
+
+@pytest.mark.parametrize('nb', sequence(NBS), ids=lambda p: p.stem)
+def test_notebook_defaults_are_the_smoke_profile(nb):
+    "A notebook's parameters cell holds the smoke values, so a plain run and nbdev_test are the smoke run."
+    profs, vals = load_profiles(), parameters_cell(nb)
+    smoke = {**{k: v for k, v in profs['smoke'].get('all', {}).items() if k in vals}, **profs['smoke'].get(nb.stem, {})}
+    assert {k: vals[k] for k in smoke} == smoke
+    for prof in ('laptop', 'paper'):
+        assert set(profs[prof].get(nb.stem, {})) <= set(vals), f'{prof} sets names {nb.stem} does not declare'
+        assert set(profs[prof].get(nb.stem, {})) == set(profs['smoke'].get(nb.stem, {})), f'{prof} and smoke set different names for {nb.stem}'
+
+def test_every_profile_section_names_a_notebook():
+    stems = {p.stem for p in NBS.glob('*.ipynb')}
+    for prof, secs in load_profiles().items():
+        named = {k for k, v in secs.items() if v} - {'all'}
+        assert not named - stems, f'[{prof}.*] sets values for notebooks that do not exist: {named - stems}'
+
+def test_only_selects_by_prefix():
+    assert [p.stem for p in sequence(NBS, only=['00a'])] == ['00a_realdata']
+    with pytest.raises(ValueError, match='no notebook'): sequence(NBS, only=['99'])
+
+def cli(*args):
+    return subprocess.run([str(Path(sys.executable).parent/'microsynth'), *args], capture_output=True, text=True)  # the installed console script
+
+def test_cli_unknown_profile():
+    r = cli('run', '--profile', 'huge')
+    assert r.returncode == 2 and "unknown profile 'huge'" in r.stderr and 'smoke' in r.stderr
+
+def test_cli_profiles_lists_all_three():
+    r = cli('profiles')
+    assert r.returncode == 0 and {'smoke', 'laptop', 'paper'} <= set(json.loads(r.stdout))
