@@ -90,3 +90,15 @@ def test_synthetic_fallback_is_deterministic(tmp_path):
     a, f1 = synthetic_samples(tmp_path/'w1', 3, seed=4, size=64)
     b, f2 = synthetic_samples(tmp_path/'w2', 3, seed=4, size=64)
     assert 'fallback_grains' in str(f1[0]) and all(np.array_equal(x.image, y.image) and np.array_equal(x.mask, y.mask) for x, y in zip(a, b))
+
+def test_finds_generated_datasets(tmp_path):
+    from microsynth.core import DatasetWriter
+    from microsynth.segmentation import find_datasets
+    rng = np.random.default_rng(0)
+    with DatasetWriter(tmp_path/'02_grains_256') as w:
+        for i in range(2): im, m = toy_grains(64, 6, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=m)
+    with DatasetWriter(tmp_path/'04a_translate'/'voronoi') as w: w.add('v0', dict(seed=0), mask=m)  # label-only: not a source of images
+    with DatasetWriter(tmp_path/'03_cracks') as w: w.add('c0', dict(seed=0), image=im, mask=m)      # cracks are not grains
+    assert find_datasets(tmp_path) == [tmp_path/'02_grains_256']
+    s, folders = synthetic_samples(tmp_path, 5, seed=0)
+    assert folders == [tmp_path/'02_grains_256'] and len(s) == 2 and s[0].image.shape == (64, 64, 3) and not s[0].real
