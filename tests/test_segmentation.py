@@ -1,0 +1,104 @@
+"Segmentation (05*): bad inputs, the mixing loader's exact batch shares, save/reload, predict with a corrupt file, baselines."
+import numpy as np, pandas as pd, pytest, torch
+from microsynth.segmentation import (Sample, check_samples, toy_grains, stage_dls, MixedDL, train_progressive, save_model, load_model,
+                                     predict_probs, synthetic_samples)
+from microsynth.postprocess import clean_boundaries, predict, predict_cli, astm_grain_size, grain_summary
+from microsynth.experiments import real_subset, run_regime
+from microsynth.baselines import BASELINES, run_baselines
+from microsynth.core import save_png, load_image
+
+def toys(n, size=64, seed=0, real=False):
+    rng = np.random.default_rng(seed)
+    return [Sample(f'toy{i}', *toy_grains(size, 8, rng), real) for i in range(n)]
+
+def test_bad_inputs():
+    s = toys(1)[0]
+    with pytest.raises(ValueError, match=r'outside \{0, 1\}'): check_samples([s._replace(mask=s.mask * 255)])
+    with pytest.raises(ValueError, match='smaller than the crop size 128'): stage_dls(toys(2), [], toys(1), crop=128, size=128)
+    with pytest.raises(ValueError, match='training pool is empty'): stage_dls([], [], toys(1), crop=64, size=64)
+    with pytest.raises(ValueError, match='validation set is empty'): stage_dls(toys(2), [], [], crop=64, size=64)
+    for pct in (0, -5, 100.5, 'all'):
+        with pytest.raises(ValueError, match=r'\(0, 100\]'): real_subset(range(10), pct)
+    with pytest.raises(ValueError, match='empty training pool'): run_regime('none', 0, False, dict(train=toys(2), valid=toys(1), test=toys(1)), [], 1, {})
+    with pytest.raises(ValueError, match='last stage must train at the crop'): train_progressive(toys(2), [], toys(1), [[32, 1, True]], crop=64)
+
+@pytest.mark.parametrize('k', [0, 1, 4, 8])
+def test_mixing_exact_counts(k):
+    real, syn = toys(3, real=True), toys(11, seed=1)
+    dls = stage_dls(real if k else [], syn if k < 8 else [], toys(1), crop=64, size=32, bs=8, real_share=k / 8, n_batches=6)
+    idxs = dls.train.get_idxs()
+    assert len(idxs) == 6 * 8 == len(dls.train) * 8
+    items = dls.train.dataset.items
+    assert [sum(items[i].real for i in idxs[b*8:(b+1)*8]) for b in range(6)] == [k] * 6
+    assert dls.train.get_idxs() != idxs  # a fresh order every epoch
+    x, y = dls.one_batch(); assert x.shape == (8, 3, 32, 32) and y.shape == (8, 32, 32)
+
+def test_mixed_dl_needs_both_pools():
+    with pytest.raises(ValueError, match='synthetic pool is empty'): MixedDL(list(range(3)), n_real=3, n_real_per_batch=2, bs=4)
+    with pytest.raises(ValueError, match='real pool is empty'): MixedDL(list(range(3)), n_real=0, n_real_per_batch=2, bs=4)
+
+@pytest.fixture(scope='module')
+def model_dir(tmp_path_factory):
+    learn = train_progressive(toys(4, real=True), toys(4, seed=1), toys(1, seed=2), [[64, 1, True]], crop=64, bs=2, batches_per_epoch=1, seed=0)
+    return save_model(learn, tmp_path_factory.mktemp('model')), learn
+
+def test_save_reload_same_masks(model_dir):
+    folder, learn = model_dir
+    model, cfg = load_model(folder)
+    assert cfg['arch'] == 'resnet18' and cfg['crop'] == 64
+    im = toys(1, size=100, seed=5)[0].image  # not a multiple of the tile: exercises the overlap tiling
+    a, b = predict_probs(learn.model, im, 64, 16), predict_probs(model, im, 64, 16)
+    assert a.shape == (100, 100) and np.array_equal(a > 0.5, b > 0.5)
+    with pytest.raises(FileNotFoundError, match='save_model'): load_model(folder.parent)
+
+def test_predict_folder_with_corrupt_image(model_dir, tmp_path, capsys):
+    folder, _ = model_dir
+    src = tmp_path/'in'; src.mkdir()
+    for s in toys(2, size=80): save_png(src/f'{s.name}.png', s.image)
+    (src/'broken.png').write_bytes(b'\x89PNG garbage')
+    res = predict(folder, src, tmp_path/'out')
+    assert res['done'] == ['toy0.png', 'toy1.png'] and [f['name'] for f in res['failed']] == ['broken.png']
+    assert 'broken.png' in capsys.readouterr().err
+    g = pd.read_csv(tmp_path/'out'/'grains.csv')
+    assert list(g.name) == ['toy0.png', 'toy1.png'] and {'n_grains_all', 'mean_eq_diameter_um', 'astm_G'} <= set(g.columns)
+    m = load_image(tmp_path/'out'/'masks'/'toy0.png'); assert m.shape == (80, 80) and set(np.unique(m)) <= {0, 255}
+    assert (tmp_path/'out'/'overlays'/'toy1.png').exists()
+    assert predict_cli([str(folder), str(src), str(tmp_path/'cli'), '--pixel-size-um', '0.5']) == 0
+    assert pd.read_csv(tmp_path/'cli'/'grains.csv').pixel_size_um.eq(0.5).all()
+    with pytest.raises(FileNotFoundError, match='does not exist'): predict(folder, tmp_path/'nope', tmp_path/'o2')
+
+def test_baselines_run():
+    samples = toys(2, size=48)
+    out = run_baselines(samples)
+    assert set(out) == set(BASELINES)
+    for m, masks in out.items():
+        assert len(masks) == 2 and all(b.shape == (48, 48) and set(np.unique(b)) <= {0, 1} for b in masks), m
+
+def test_postprocess_and_grain_statistics():
+    rng = np.random.default_rng(0)
+    _, mask = toy_grains(96, 10, rng)
+    clean = clean_boundaries(mask.astype(float), 0.5, close_radius=1)
+    assert clean.dtype == np.uint8 and set(np.unique(clean)) <= {0, 1}
+    grid = np.zeros((96, 96), np.uint8); grid[[31, 32, 63, 64], :] = 1; grid[:, [31, 32, 63, 64]] = 1  # 3 x 3 grains of 30^2 px
+    gs = grain_summary(grid, pixel_size_um=2.0)
+    assert gs['n_grains_all'] == 9 and gs['n_grains_interior'] == 1
+    assert abs(gs['mean_area_um2'] - 30 * 30 * 4) < 1e-9 and abs(gs['mean_eq_diameter_um'] - 2 * np.sqrt(4 * 900 / np.pi)) < 1e-9
+    assert abs(astm_grain_size(1e6 / 15.5) - 1.0) < 0.01  # E112: G 1 = 15.5 grains/mm^2
+    with pytest.raises(ValueError, match='positive'): astm_grain_size(0)
+
+def test_synthetic_fallback_is_deterministic(tmp_path):
+    a, f1 = synthetic_samples(tmp_path/'w1', 3, seed=4, size=64)
+    b, f2 = synthetic_samples(tmp_path/'w2', 3, seed=4, size=64)
+    assert 'fallback_grains' in str(f1[0]) and all(np.array_equal(x.image, y.image) and np.array_equal(x.mask, y.mask) for x, y in zip(a, b))
+
+def test_finds_generated_datasets(tmp_path):
+    from microsynth.core import DatasetWriter
+    from microsynth.segmentation import find_datasets
+    rng = np.random.default_rng(0)
+    with DatasetWriter(tmp_path/'02_grains_256') as w:
+        for i in range(2): im, m = toy_grains(64, 6, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=m)
+    with DatasetWriter(tmp_path/'04a_translate'/'voronoi') as w: w.add('v0', dict(seed=0), mask=m)  # label-only: not a source of images
+    with DatasetWriter(tmp_path/'03_cracks') as w: w.add('c0', dict(seed=0), image=im, mask=m)      # cracks are not grains
+    assert find_datasets(tmp_path) == [tmp_path/'02_grains_256']
+    s, folders = synthetic_samples(tmp_path, 5, seed=0)
+    assert folders == [tmp_path/'02_grains_256'] and len(s) == 2 and s[0].image.shape == (64, 64, 3) and not s[0].real
