@@ -89,12 +89,22 @@ def fallback_dataset(work_dir, n:int, size:int=256, seed:int=0) -> Path:
             w.add(sid, dict(seed=s, size=size, n_grains=ng, generator='toy_grains'), image=img, mask=mask)
     return out
 
-def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:int=256):
-    "Up to `n` synthetic `Sample`s drawn (seeded) from the datasets under `work_dir`, or from the fallback; returns (samples, folders)."
-    folders = find_datasets(work_dir, include)
-    if not folders: folders = [fallback_dataset(work_dir, n, size, seed)]
+def _min_side(path) -> int:
+    from PIL import Image
+    with Image.open(path) as im: return min(im.size)  # reads the PNG header only
+
+def _usable_rows(folders, min_size):
+    "Rows with both image and mask, at least `min_size` a side (a smaller sample could not be cropped)."
     rows = [r for f in folders for _, r in read_dataset(f).iterrows() if isinstance(r.get('masks'), str) and isinstance(r.get('images'), str)]
-    if not rows: raise ValueError(f"no synthetic dataset with images and masks under {work_dir} {list(include)}")
+    return [r for r in rows if _min_side(r['images']) >= min_size]
+
+def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:int=256, min_size:int=0):
+    "Up to `n` synthetic `Sample`s drawn (seeded) from the datasets under `work_dir` (samples under `min_size` px left out), or from the fallback; returns (samples, folders)."
+    folders = find_datasets(work_dir, include)
+    rows = _usable_rows(folders, min_size)
+    if not rows:  # nothing generated yet (or all too small, e.g. tiny smoke-scale Potts slices): make our own
+        folders = [fallback_dataset(work_dir, n, max(size, min_size), seed)]
+        rows = _usable_rows(folders, min_size)
     pick = np.random.default_rng(seed).permutation(len(rows))[:n]
     out = []
     for i in sorted(pick):
