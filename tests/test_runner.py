@@ -40,3 +40,12 @@ def test_cli_unknown_profile():
 def test_cli_profiles_lists_all_three():
     r = cli('profiles')
     assert r.returncode == 0 and {'smoke', 'laptop', 'paper'} <= set(json.loads(r.stdout))
+
+def test_cli_predict_reports_a_missing_folder(tmp_path):
+    r = cli('predict', str(tmp_path/'model'), str(tmp_path/'nowhere'), str(tmp_path/'out'))
+    assert r.returncode == 2 and 'nowhere does not exist' in r.stderr
+    assert not (tmp_path/'out').exists()
+
+def test_cli_predict_help_lists_options():
+    r = cli('predict', '-h')
+    assert r.returncode == 0 and '--pixel-size-um' in r.stdout
