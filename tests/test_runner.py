@@ -20,6 +20,13 @@ def test_notebook_defaults_are_the_smoke_profile(nb):
         assert set(profs[prof].get(nb.stem, {})) <= set(vals), f'{prof} sets names {nb.stem} does not declare'
         assert set(profs[prof].get(nb.stem, {})) == set(profs['smoke'].get(nb.stem, {})), f'{prof} and smoke set different names for {nb.stem}'
 
+@pytest.mark.parametrize('nb', sequence(NBS), ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter(nb):
+    "papermill's own parser must see each name, else it warns 'Unable to parse line' (e.g. quotes or '=' in a comment)."
+    from papermill.translators import PythonTranslator
+    cell = [c for c in nbformat.read(nb, as_version=4).cells if 'parameters' in c.metadata.get('tags', [])][0]
+    assert [p.name for p in PythonTranslator.inspect(cell)] == declared_parameters(nb)
+
 def test_every_profile_section_names_a_notebook():
     stems = {p.stem for p in NBS.glob('*.ipynb')}
     for prof, secs in load_profiles().items():
