@@ -12,13 +12,7 @@ from fastai.vision.all import (ImageDataLoaders, Normalize, Resize, aug_transfor
 from .core import read_dataset, set_seed, work_path
 from .cracks import fit_crack_params, real_crack_dataset, synth_crack_dataset
 from .textures import build_dictionary, mtcracks_folder
-try: from microsynth.metrics import agresti_coull, paired_ttest
-except ImportError:  # until 07_metrics lands: the same two functions from scipy
-    from scipy import stats as _st
-    def agresti_coull(successes, n, conf=0.99):
-        z = _st.norm.ppf(1 - (1 - conf)/2); nt = n + z*z; p = (successes + z*z/2)/nt; h = z*np.sqrt(p*(1 - p)/nt)
-        return max(p - h, 0.), min(p + h, 1.)
-    def paired_ttest(a, b): r = _st.ttest_rel(a, b); return float(r.statistic), float(r.pvalue)
+from .metrics import agresti_coull, paired_ttest
 
 # %% auto #0
 __all__ = ['crack_frame', 'repartition', 'crack_dls', 'train_classifier', 'fine_tune_on', 'error_on', 'table1_run', 'table1']

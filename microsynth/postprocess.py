@@ -11,11 +11,12 @@ from scipy import ndimage as ndi
 from skimage import morphology, measure
 from .core import load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
+from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs, save_model, tbm_split, train_progressive, synthetic_samples
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'clean_boundaries', 'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores',
-           'predict', 'add_predict_parser', 'predict_cli']
+__all__ = ['clean_boundaries', 'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'predict',
+           'add_predict_parser', 'predict_cli']
 
 # %% ../nbs/05a_postprocess.ipynb #a2a8651b
 def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, open_radius:int=0, min_size:int=16,
@@ -85,15 +86,13 @@ def summarize_scores(df:pd.DataFrame, conf:float=0.99) -> dict:
     return out
 
 # %% ../nbs/05a_postprocess.ipynb #d6a7347d
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
-
 def predict(model_path, folder, out_dir, threshold:float=0.5, close_radius:int=1, open_radius:int=0,
             pixel_size_um:float=1.0, overlap:int=None, device='cpu') -> dict:
     "Segment every image in `folder` with the model saved in `model_path`; write masks/, overlays/ and grains.csv to `out_dir`. Returns dict(done, failed)."
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir(): raise FileNotFoundError(f"image folder {folder} does not exist")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS)
-    if not files: raise ValueError(f"no images ({', '.join(IMAGE_EXTS)}) in {folder}")
+    if not files: raise ValueError(f"no images ({', '.join(sorted(IMAGE_EXTS))}) in {folder}")
     model, cfg = load_model(model_path, device)
     tile = cfg['crop']; overlap = tile // 4 if overlap is None else overlap
     rows, failed = [], []

@@ -8,8 +8,6 @@ import json, math, tempfile
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, torch
-from scipy import ndimage as ndi
-from scipy.spatial import cKDTree
 from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask, RandomCrop, Resize, ToTensor,
                                IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, unet_learner,
                                CrossEntropyLossFlat, DiceMulti, ResizeMethod)
@@ -19,9 +17,9 @@ from .core import set_seed, DatasetWriter, read_dataset, load_sample, work_path,
 from . import realdata
 
 # %% auto #0
-__all__ = ['Sample', 'SYNTHETIC_FROM', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split', 'toy_grains',
-           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'MixedDL', 'stage_dls', 'make_learner',
-           'train_progressive', 'predict_probs', 'save_model', 'load_model']
+__all__ = ['Sample', 'SYNTHETIC_FROM', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split', 'find_datasets',
+           'fallback_dataset', 'synthetic_samples', 'MixedDL', 'stage_dls', 'make_learner', 'train_progressive',
+           'predict_probs', 'save_model', 'load_model']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -55,18 +53,6 @@ def tbm_split(seed:int=0, fracs=(0.6, 0.2, 0.2), folder=None) -> dict:
     return {k: [by[n] for n in v] for k, v in parts.items()}
 
 # %% ../nbs/05_segmentation.ipynb #f0ef820c
-def toy_grains(size:int, n_grains:int, rng:np.random.Generator):
-    "A crude synthetic grain micrograph (RGB uint8) and its boundary mask: nearest-seed Voronoi + smooth noise. Fallback only."
-    pts = rng.uniform(0, size, (n_grains, 2))
-    yy, xx = np.mgrid[:size, :size]
-    lab = cKDTree(pts).query(np.stack([yy.ravel(), xx.ravel()], 1))[1].reshape(size, size)
-    mask = ((lab != np.roll(lab, 1, 0)) | (lab != np.roll(lab, 1, 1))).astype(np.uint8)
-    mask[0, :] = mask[:, 0] = 0  # np.roll wraps around: no boundary on the first row/column
-    tint = rng.uniform(90, 200, (n_grains, 3))
-    img = tint[lab] + 12 * ndi.gaussian_filter(rng.normal(size=(size, size, 3)), (4, 4, 0)) * 4
-    img[ndi.binary_dilation(mask > 0)] *= 0.35
-    return np.clip(img, 0, 255).astype(np.uint8), mask
-
 SYNTHETIC_FROM = ('02_grains', '04a_translate', '04_pix2pix')
 
 def find_datasets(work_dir, include=SYNTHETIC_FROM) -> list:
@@ -78,16 +64,9 @@ def find_datasets(work_dir, include=SYNTHETIC_FROM) -> list:
     return out
 
 def fallback_dataset(work_dir, n:int, size:int=256, seed:int=0) -> Path:
-    "Write (or resume) `n` fallback Voronoi samples to `work_dir/05_segmentation/fallback_grains`."
-    out = work_path(work_dir, '05_segmentation', 'fallback_grains')
-    with DatasetWriter(out) as w:
-        for i in range(n):
-            sid = f'{i:06d}'
-            if sid in w: continue
-            s = seed * 100_003 + i; rng = np.random.default_rng(s); ng = int(rng.integers(20, 60))
-            img, mask = toy_grains(size, ng, rng)
-            w.add(sid, dict(seed=s, size=size, n_grains=ng, generator='toy_grains'), image=img, mask=mask)
-    return out
+    "Write (or resume) `n` Voronoi/Perlin samples of the `02_grains` recipe to `work_dir/05_segmentation/fallback_grains`."
+    from microsynth.grains_generate import generate
+    return generate(n, work_path(work_dir, '05_segmentation', 'fallback_grains'), size=size, seed=seed)
 
 def _min_side(path) -> int:
     from PIL import Image

@@ -1,11 +1,25 @@
 "Segmentation (05*): bad inputs, the mixing loader's exact batch shares, save/reload, predict with a corrupt file, baselines."
 import numpy as np, pandas as pd, pytest, torch
-from microsynth.segmentation import (Sample, check_samples, toy_grains, stage_dls, MixedDL, train_progressive, save_model, load_model,
+from microsynth.segmentation import (Sample, check_samples, stage_dls, MixedDL, train_progressive, save_model, load_model,
                                      predict_probs, synthetic_samples)
 from microsynth.postprocess import clean_boundaries, predict, predict_cli, astm_grain_size, grain_summary
 from microsynth.experiments import real_subset, run_regime
 from microsynth.baselines import BASELINES, run_baselines
 from microsynth.core import save_png, load_image
+
+
+def toy_grains(size, n_grains, rng):
+    "A cheap grain micrograph (RGB uint8) and its boundary mask for tests: nearest-seed Voronoi + smooth noise."
+    from scipy import ndimage as ndi
+    from scipy.spatial import cKDTree
+    pts = rng.uniform(0, size, (n_grains, 2))
+    yy, xx = np.mgrid[:size, :size]
+    lab = cKDTree(pts).query(np.stack([yy.ravel(), xx.ravel()], 1))[1].reshape(size, size)
+    mask = ((lab != np.roll(lab, 1, 0)) | (lab != np.roll(lab, 1, 1))).astype(np.uint8)
+    mask[0, :] = mask[:, 0] = 0
+    img = rng.uniform(90, 200, (n_grains, 3))[lab] + 48 * ndi.gaussian_filter(rng.normal(size=(size, size, 3)), (4, 4, 0))
+    img[ndi.binary_dilation(mask > 0)] *= 0.35
+    return np.clip(img, 0, 255).astype(np.uint8), mask
 
 def toys(n, size=64, seed=0, real=False):
     rng = np.random.default_rng(seed)
