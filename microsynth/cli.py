@@ -12,8 +12,8 @@ __all__ = ['parser', 'main']
 
 # %% ../nbs/00c_cli.ipynb #c4ac6625
 def _run(a):
-    from microsynth.runner import run
-    s = run(a.profile, out=a.out, only=a.only, nbs_path=a.nbs)
+    from microsynth.runner import run, parse_overrides
+    s = run(a.profile, out=a.out, only=a.only, nbs_path=a.nbs, overrides=parse_overrides(a.set))
     print(f"summary: {Path(a.out or Path('runs')/a.profile).resolve()/'summary.json'}")
     return 0
 
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--only', nargs='+', help='notebook name prefixes to run, e.g. 01 02')
     r.add_argument('--out', help='run folder (default runs/<profile>)')
     r.add_argument('--nbs', help='notebooks folder (default: the repository\'s nbs/)')
+    r.add_argument('--set', action='append', metavar='NAME=VALUE', help='override one parameter for this run, e.g. --set pretrained=false (repeatable; VALUE in TOML syntax)')
     r.set_defaults(fn=_run)
     d = sub.add_parser('data', help='the real data: where it is, or fetch it (verified against the manifests)')
     d.add_argument('action', choices=['path', 'fetch'])

@@ -44,10 +44,13 @@ def crack_dls(df:pd.DataFrame, img_size:int=128, bs:int=64, seed:int=0, device='
 
 # %% ../nbs/03b_crack_classifier.ipynb #2fdbd633
 def train_classifier(dls, arch:str='resnet18', pretrained:bool=False, head:int=1, full:int=1, lr:float=2e-3):
-    "A `vision_learner` on `dls` with torchvision `arch`, trained `head` epochs frozen then `full` epochs unfrozen."
+    "A `vision_learner` on `dls` with torchvision `arch`: pretrained, `head` epochs frozen then `full` unfrozen; from scratch, `head + full` epochs of all layers."
     if not hasattr(tvm, arch): raise ValueError(f"unknown torchvision architecture {arch!r}")
     learn = vision_learner(dls, getattr(tvm, arch), pretrained=pretrained, metrics=error_rate)
-    with learn.no_bar(), learn.no_logging(): learn.fine_tune(full, base_lr=lr, freeze_epochs=head)
+    with learn.no_bar(), learn.no_logging():
+        # freezing the body is transfer learning; a random body has to learn from the first epoch
+        if pretrained: learn.fine_tune(full, base_lr=lr, freeze_epochs=head)
+        else: learn.fit_one_cycle(head + full, lr)
     return learn
 
 def fine_tune_on(learn, dls, head:int=1, full:int=1, lr:float=2e-3):

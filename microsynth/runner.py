@@ -10,8 +10,8 @@ import microsynth
 from .core import atomic_write
 
 # %% auto #0
-__all__ = ['PROFILES_FILE', 'COMMON', 'load_profiles', 'profile_params', 'default_nbs_path', 'declared_parameters', 'sequence',
-           'RunError', 'run']
+__all__ = ['PROFILES_FILE', 'COMMON', 'load_profiles', 'profile_params', 'parse_overrides', 'default_nbs_path',
+           'declared_parameters', 'sequence', 'RunError', 'run']
 
 # %% ../nbs/00b_runner.ipynb #a2f4622d
 PROFILES_FILE = Path(microsynth.__file__).resolve().parent/'profiles.toml'
@@ -29,6 +29,18 @@ def profile_params(profiles:dict, profile:str, stem:str, declared) -> dict:
     unknown = sorted(set(own) - set(declared))
     if unknown: raise ValueError(f"profile {profile!r} sets {unknown} for {stem}, but its parameters cell declares no such names (it has {sorted(declared)})")
     return {**{k: v for k, v in prof.get('all', {}).items() if k in declared}, **own}
+
+# %% ../nbs/00b_runner.ipynb #c3e1a0b2
+def parse_overrides(items) -> dict:
+    "`['NAME=VALUE', ...]` as a dict; VALUE is read as TOML (false, 3, 1e-3, [1, 2], \"x\"), a bare word as text."
+    out = {}
+    for item in items or []:
+        name, eq, value = str(item).partition('=')
+        name = name.strip()
+        if not eq or not name.isidentifier(): raise ValueError(f"--set expects NAME=VALUE (e.g. pretrained=false), got {item!r}")
+        try: out[name] = tomllib.loads(f'v = {value.strip()}')['v']
+        except tomllib.TOMLDecodeError: out[name] = value.strip()
+    return out
 
 # %% ../nbs/00b_runner.ipynb #07fd91a3
 def default_nbs_path() -> Path:
@@ -80,19 +92,22 @@ def _save_figures(nb_file:Path, fig_dir:Path) -> int:
     return n
 
 # %% ../nbs/00b_runner.ipynb #0a36da63
-def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, kernel=None, log=print) -> dict:
-    "Execute the notebook sequence on `profile` into `out` (default `runs/<profile>`); return the summary."
+def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, kernel=None, log=print, overrides:dict=None) -> dict:
+    "Execute the notebook sequence on `profile` (with `overrides` {name: value} on top) into `out` (default `runs/<profile>`); return the summary."
     import papermill as pm
     profiles = profiles or load_profiles()
     if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(sorted(profiles))}")
     nbs_path = Path(nbs_path or default_nbs_path()).resolve()
     out = Path(out or Path('runs')/profile).resolve()
-    nbs, kernel = sequence(nbs_path, only), kernel or _kernel()
-    summary = dict(profile=profile, kernel=kernel, notebooks={}, metrics={})
+    nbs, kernel, overrides = sequence(nbs_path, only), kernel or _kernel(), dict(overrides or {})
+    declared_by = {nb: declared_parameters(nb) for nb in nbs}
+    unused = sorted(set(overrides) - {n for ds in declared_by.values() for n in ds})
+    if unused: raise ValueError(f"--set {', '.join(unused)}: no notebook of this run declares such a parameter")
+    summary = dict(profile=profile, kernel=kernel, overrides=overrides, notebooks={}, metrics={})
     save = lambda: atomic_write(out/'summary.json', json.dumps(summary, indent=1))
     for nb in nbs:
-        declared = declared_parameters(nb)
-        params = profile_params(profiles, profile, nb.stem, declared)
+        declared = declared_by[nb]
+        params = {**profile_params(profiles, profile, nb.stem, declared), **{k: v for k, v in overrides.items() if k in declared}}
         if 'work_dir' in declared: params['work_dir'] = str(out/'work')
         mfile = out/'metrics'/f'{nb.stem}.json'; mfile.unlink(missing_ok=True)
         res, t0, old = out/'notebooks'/nb.name, time.time(), {k: os.environ.get(k) for k in _ENV}

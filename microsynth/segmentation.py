@@ -164,10 +164,12 @@ def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet
         dls = stage_dls(real, synthetic, valid, crop, size, bs, real_share, batches_per_epoch, seed + 1000 * i, device)
         if learn is None: learn = make_learner(dls, arch, pretrained, boundary_weight)
         else: learn.dls = dls
-        learn.unfreeze() if all_layers else learn.freeze()
+        # a head-only stage is transfer learning: it needs a pretrained body; a random body has to learn in every stage
+        train_body = all_layers or not pretrained
+        learn.unfreeze() if train_body else learn.freeze()
         with learn.no_bar(), learn.no_logging():
             stage_lr = learn.lr_find(num_it=50, show_plot=False).valley if use_lr_find else lr
-            if all_layers: learn.fit_one_cycle(int(epochs), slice(stage_lr / 100, stage_lr / 10) if not use_lr_find else stage_lr)
+            if all_layers and pretrained: learn.fit_one_cycle(int(epochs), slice(stage_lr / 100, stage_lr / 10) if not use_lr_find else stage_lr)
             else: learn.fit_one_cycle(int(epochs), stage_lr)
         vals = learn.recorder.values[-1] if learn.recorder.values else [float('nan')] * 3
         hist.append(dict(stage=i + 1, size=size, epochs=epochs, all_layers=all_layers, lr=stage_lr, train_loss=vals[0], valid_loss=vals[1], dice=vals[2]))

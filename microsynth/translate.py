@@ -14,6 +14,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
+from sklearn.metrics import roc_auc_score
 from skimage.segmentation import find_boundaries
 from .core import DatasetWriter, read_dataset, load_sample, show_images, record, work_path, set_seed
 from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoint, tbm_splits, train,
@@ -22,7 +23,7 @@ from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoin
 # %% auto #0
 __all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'boundary_mask', 'voronoi_labels', 'translate_mask',
            'label_datasets', 'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles',
-           'realism_gap', 'label_image', 'boundary_iou']
+           'realism_gap', 'label_image', 'boundary_iou', 'edge_auc', 'boundary_scores']
 
 # %% ../nbs/04a_translate.ipynb #aa80e3a2
 def weights_id(net:torch.nn.Module) -> str:
@@ -164,3 +165,23 @@ def boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2, low
     a, b = (ndimage.binary_dilation(m > 0, st, iterations=tol) if tol else m > 0 for m in (mask, edges))
     u = (a | b).sum()
     return float((a & b).sum() / u) if u else 1.
+
+def edge_auc(mask:np.ndarray, img:np.ndarray, sigma:float=1.5, tol:int=2, away:int=4) -> float:
+    "ROC AUC of `img`'s gradient magnitude (grey, Gaussian `sigma`) for pixels within `tol` px of `mask`'s boundary vs pixels over `away` px from it."
+    mask, img = np.asarray(mask) > 0, np.asarray(img)
+    if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
+    near, far = ndimage.binary_dilation(mask, iterations=tol), ~ndimage.binary_dilation(mask, iterations=away)
+    if not near.any() or not far.any(): raise ValueError("edge_auc needs both boundary and grain pixels in the mask")
+    g = ndimage.gaussian_gradient_magnitude(rgb2gray(img) if img.ndim == 3 else img / 255., sigma)
+    return float(roc_auc_score(np.r_[np.ones(near.sum()), np.zeros(far.sum())], np.r_[g[near], g[far]]))
+
+def boundary_scores(masks, imgs, score=boundary_iou) -> dict:
+    "Mean `score(mask, img)` over the pairs (`own`) and with image i against mask i+1 (`chance`; both cut to their common top-left region)."
+    masks, imgs = list(masks), list(imgs)
+    if len(masks) != len(imgs) or len(masks) < 2: raise ValueError(f"need as many masks as images, at least 2; got {len(masks)} and {len(imgs)}")
+    def common(m, i):
+        h, w = min(m.shape[0], i.shape[0]), min(m.shape[1], i.shape[1])
+        return m[:h, :w], i[:h, :w]
+    own = [score(m, i) for m, i in zip(masks, imgs)]
+    chance = [score(*common(m, i)) for m, i in zip(masks[1:] + masks[:1], imgs)]
+    return dict(own=float(np.mean(own)), chance=float(np.mean(chance)))

@@ -98,3 +98,17 @@ def test_statistics():
     assert realism_gap(real, real)['gap'] == 0 and realism_gap(real, real)['hist_w1'] == [0, 0, 0]
     with pytest.raises(ValueError, match='at least 2 real'): realism_gap(real, real[:1])
     with pytest.raises(ValueError, match='sizes differ'): boundary_iou(np.zeros((8, 8)), np.zeros((9, 9, 3), np.uint8))
+
+def test_boundary_scores_chance_swaps_whole_masks():
+    # regression: chance once rolled the pixels of a stacked mask array (a 1 px shift), so chance read ≈ own
+    from microsynth.translate import boundary_scores, boundary_iou, edge_auc, voronoi_labels, boundary_mask, label_image
+    rng = np.random.default_rng(0)
+    masks = [boundary_mask(voronoi_labels(96, 12, rng), 3) for _ in range(4)] + [boundary_mask(voronoi_labels(80, 10, rng), 3)]
+    imgs = [label_image(m) for m in masks]
+    for f in (boundary_iou, edge_auc):
+        s = boundary_scores(masks, imgs, f)
+        assert s['own'] > s['chance'] + 0.2, (f.__name__, s)
+
+def test_edge_auc_bad_input():
+    from microsynth.translate import edge_auc
+    with pytest.raises(ValueError, match='sizes differ'): edge_auc(np.zeros((8, 8)), np.zeros((9, 8, 3)))

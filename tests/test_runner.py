@@ -56,3 +56,12 @@ def test_cli_predict_reports_a_missing_folder(tmp_path):
 def test_cli_predict_help_lists_options():
     r = cli('predict', '-h')
     assert r.returncode == 0 and '--pixel-size-um' in r.stdout
+
+def test_cli_set_needs_name_equals_value():
+    r = cli('run', '--profile', 'smoke', '--only', '00_core', '--set', 'pretrained')
+    assert r.returncode == 2 and 'NAME=VALUE' in r.stderr
+
+def test_cli_set_unknown_parameter_names_it(tmp_path):
+    r = cli('run', '--profile', 'smoke', '--only', '00_core', '--out', str(tmp_path), '--set', 'pretrained=false')
+    assert r.returncode == 2 and '--set pretrained' in r.stderr
+    assert not (tmp_path/'notebooks').exists()  # refused before anything ran
