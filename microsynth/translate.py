@@ -167,16 +167,16 @@ def boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2, low
     return float((a & b).sum() / u) if u else 1.
 
 def edge_auc(mask:np.ndarray, img:np.ndarray, sigma:float=1.5, tol:int=2, away:int=4) -> float:
-    "ROC AUC of `img`'s gradient magnitude (grey, Gaussian `sigma`) for pixels within `tol` px of `mask`'s boundary vs pixels over `away` px from it."
+    "ROC AUC of `img`'s gradient magnitude (grey, Gaussian `sigma`) for pixels within `tol` px of `mask`'s boundary vs pixels over `away` px from it (nan if either set is empty)."
     mask, img = np.asarray(mask) > 0, np.asarray(img)
     if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
     near, far = ndimage.binary_dilation(mask, iterations=tol), ~ndimage.binary_dilation(mask, iterations=away)
-    if not near.any() or not far.any(): raise ValueError("edge_auc needs both boundary and grain pixels in the mask")
+    if not near.any() or not far.any(): return float("nan")  # a section with one grain, or all within `away` px of a boundary: undefined
     g = ndimage.gaussian_gradient_magnitude(rgb2gray(img) if img.ndim == 3 else img / 255., sigma)
     return float(roc_auc_score(np.r_[np.ones(near.sum()), np.zeros(far.sum())], np.r_[g[near], g[far]]))
 
 def boundary_scores(masks, imgs, score=boundary_iou) -> dict:
-    "Mean `score(mask, img)` over the pairs (`own`) and with image i against mask i+1 (`chance`; both cut to their common top-left region)."
+    "Mean `score(mask, img)` over the pairs (`own`) and with image i against mask i+1 (`chance`; both cut to their common top-left region); undefined (nan) scores are left out."
     masks, imgs = list(masks), list(imgs)
     if len(masks) != len(imgs) or len(masks) < 2: raise ValueError(f"need as many masks as images, at least 2; got {len(masks)} and {len(imgs)}")
     def common(m, i):
@@ -184,4 +184,4 @@ def boundary_scores(masks, imgs, score=boundary_iou) -> dict:
         return m[:h, :w], i[:h, :w]
     own = [score(m, i) for m, i in zip(masks, imgs)]
     chance = [score(*common(m, i)) for m, i in zip(masks[1:] + masks[:1], imgs)]
-    return dict(own=float(np.mean(own)), chance=float(np.mean(chance)))
+    return dict(own=float(np.nanmean(own)), chance=float(np.nanmean(chance)))
