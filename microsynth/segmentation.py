@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_segmentation.ipynb #c300e2bb
 from __future__ import annotations
-import json, math, tempfile
+import io, json, math, tempfile
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, torch
@@ -13,7 +13,7 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
                                CrossEntropyLossFlat, DiceMulti, ResizeMethod)
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
-from .core import set_seed, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
+from .core import set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
 from . import realdata
 
 # %% auto #0
@@ -211,9 +211,11 @@ def save_model(learn_or_model, folder, arch:str=None, crop:int=None) -> Path:
     model = getattr(learn_or_model, 'model', learn_or_model)
     arch = arch or getattr(learn_or_model, 'arch_name', None); crop = crop or getattr(learn_or_model, 'crop', None)
     if arch is None or crop is None: raise ValueError("save_model needs arch and crop (given, or set on the Learner by train_progressive)")
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, folder/MODEL_FILE)
-    (folder/CONFIG_FILE).write_text(json.dumps(dict(arch=arch, n_out=2, crop=int(crop), classes=['grain', 'boundary'], normalize='imagenet'), indent=1))
+    folder = Path(folder)
+    buf = io.BytesIO(); torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buf)
+    # weights first, config last: load_model needs both, so a killed save never leaves a loadable half
+    atomic_write(folder/MODEL_FILE, buf.getvalue())
+    atomic_write(folder/CONFIG_FILE, json.dumps(dict(arch=arch, n_out=2, crop=int(crop), classes=['grain', 'boundary'], normalize='imagenet'), indent=1))
     return folder
 
 def load_model(folder, device='cpu'):
