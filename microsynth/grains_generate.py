@@ -8,9 +8,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
-from scipy import ndimage
 from .core import DatasetWriter, row_params
 from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, render
+from .metrics import instances_from_boundaries
 
 # %% auto #0
 __all__ = ['sample_seed', 'render_sample', 'render_row', 'generate', 'grain_stats']
@@ -61,6 +61,6 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
 # %% ../nbs/02a_grains_generate.ipynb #5bd53c44
 def grain_stats(mask, min_area:int=10) -> dict:
     "Grains in a boundary mask (nonzero = boundary): their count and mean equivalent diameter (px), regions under `min_area` px ignored."
-    lab, k = ndimage.label(np.asarray(mask) == 0)
+    lab = instances_from_boundaries(np.asarray(mask) > 0)
     area = np.bincount(lab.ravel())[1:]; area = area[area >= min_area]
     return dict(grains=len(area), mean_diameter=float(np.sqrt(4 * area / np.pi).mean()) if len(area) else 0.)

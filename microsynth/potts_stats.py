@@ -6,11 +6,12 @@
 from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
-from scipy import ndimage, sparse
+from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from skimage.measure import label as cc_label
 from skimage.segmentation import expand_labels
 from .potts import simulate, slice_volume, n_grains
+from .metrics import instances_from_boundaries
 
 # %% auto #0
 __all__ = ['label_periodic', 'grain_stats', 'mask_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'tbm_masks',
@@ -46,8 +47,8 @@ def grain_stats(labels, periodic:bool=True) -> pd.DataFrame:
 def mask_grains(mask, min_area:int=5) -> np.ndarray:
     "Grain labels 1..n of a boundary mask (nonzero = boundary): interiors labelled, specks dropped, boundaries shared out."
     m = np.asarray(mask) > 0
-    lab, n = ndimage.label(~m)
-    area = np.bincount(lab.ravel(), minlength=n + 1); area[0] = 0
+    lab = instances_from_boundaries(m)
+    area = np.bincount(lab.ravel()); area[0] = 0
     lab[area[lab] < min_area] = 0
     lab = expand_labels(lab, distance=max(lab.shape))
     return cc_label(lab, background=0, connectivity=1) if lab.max() else lab
