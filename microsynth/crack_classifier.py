@@ -13,6 +13,7 @@ from .core import read_dataset, set_seed, work_path
 from .cracks import fit_crack_params, real_crack_dataset, synth_crack_dataset
 from .textures import build_dictionary, mtcracks_folder
 from .metrics import agresti_coull, paired_ttest
+from .precision import add_precision
 
 # %% auto #0
 __all__ = ['crack_frame', 'repartition', 'crack_dls', 'train_classifier', 'fine_tune_on', 'error_on', 'table1_run', 'table1']
@@ -43,10 +44,10 @@ def crack_dls(df:pd.DataFrame, img_size:int=128, bs:int=64, seed:int=0, device='
                                     batch_tfms=[*aug_transforms(flip_vert=True, max_rotate=10, max_zoom=1.1, max_lighting=0.3), Normalize.from_stats(*imagenet_stats)])
 
 # %% ../nbs/03b_crack_classifier.ipynb #2fdbd633
-def train_classifier(dls, arch:str='resnet18', pretrained:bool=False, head:int=1, full:int=1, lr:float=2e-3):
-    "A `vision_learner` on `dls` with torchvision `arch`: pretrained, `head` epochs frozen then `full` unfrozen; from scratch, `head + full` epochs of all layers."
+def train_classifier(dls, arch:str='resnet18', pretrained:bool=False, head:int=1, full:int=1, lr:float=2e-3, bf16:bool|None=None):
+    "A `vision_learner` on `dls` with torchvision `arch` (bf16 on CPUs that have it): pretrained, `head` epochs frozen then `full` unfrozen; from scratch, `head + full` epochs of all layers."
     if not hasattr(tvm, arch): raise ValueError(f"unknown torchvision architecture {arch!r}")
-    learn = vision_learner(dls, getattr(tvm, arch), pretrained=pretrained, metrics=error_rate)
+    learn = add_precision(vision_learner(dls, getattr(tvm, arch), pretrained=pretrained, metrics=error_rate), bf16)
     with learn.no_bar(), learn.no_logging():
         # freezing the body is transfer learning; a random body has to learn from the first epoch
         if pretrained: learn.fine_tune(full, base_lr=lr, freeze_epochs=head)

@@ -4,18 +4,21 @@
 
 # %% ../nbs/05c_experiments.ipynb #1d0fad4d
 from __future__ import annotations
-import time
+import json, time
 import numpy as np, pandas as pd
 from .core import record, set_seed
 from .metrics import paired_ttest, agresti_coull
-from .segmentation import train_progressive, predict_probs, tbm_split, synthetic_samples
-from .postprocess import clean_boundaries, score_masks, summarize_scores
+from .segmentation import train_progressive, predict_probs, tbm_split, pool_samples, POOLS
+from .postprocess import boundaries_from, pick_postprocess, score_masks, POST_METHODS
 
 # %% auto #0
-__all__ = ['METRICS', 'real_subset', 'pick_threshold', 'run_regime', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table',
-           'paired_tests', 'fmt_table']
+__all__ = ['SYNTHETIC_USE', 'METRICS', 'real_subset', 'check_regimes', 'synthetic_model', 'score_methods', 'run_regime',
+           'choose_pool', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table', 'paired_tests', 'fmt_table',
+           'method_table']
 
 # %% ../nbs/05c_experiments.ipynb #f29fe007
+SYNTHETIC_USE = ('none', 'mix', 'pretrain')
+
 def real_subset(pool, pct, seed:int=0) -> list:
     "`pct` % of the real training `pool` (at least one sample), drawn with `seed`; `pct` must be in (0, 100]."
     pool = list(pool)
@@ -24,53 +27,102 @@ def real_subset(pool, pct, seed:int=0) -> list:
     k = max(1, int(round(len(pool) * pct / 100)))
     return [pool[i] for i in sorted(np.random.default_rng(seed).permutation(len(pool))[:k])]
 
-def pick_threshold(model, samples, thresholds, tile:int, close_radius:int=1, post_width:int=3, device='cpu') -> float:
-    "The threshold of `thresholds` with the best mean mAP + ARI on `samples` (the validation crops, never the test ones)."
-    thresholds = list(thresholds)
-    if len(thresholds) == 1: return float(thresholds[0])
-    probs = [predict_probs(model, s.image, tile, tile // 4, device) for s in samples]
-    def score(t): return float(score_masks([clean_boundaries(p, t, close_radius, width=post_width) for p in probs], samples)[['mAP', 'ARI']].mean().sum())
-    return float(max(thresholds, key=score))
+def check_regimes(regimes) -> list:
+    "Each regime as (name, real %, synthetic use); a clear error for a malformed one."
+    out = []
+    for r in regimes:
+        if not isinstance(r, (list, tuple)) or len(r) != 3: raise ValueError(f"a regime is [name, real %, synthetic use], got {r!r}")
+        name, pct, use = r
+        if use not in SYNTHETIC_USE: raise ValueError(f"regime {name!r}: synthetic use must be one of {SYNTHETIC_USE}, got {use!r}")
+        if pct not in (None, 0): real_subset([0], pct)  # checks the percentage
+        if not pct and use != 'mix': raise ValueError(f"regime {name!r} has an empty training pool: no real % and synthetic use {use!r} (use 'mix')")
+        out.append((str(name), pct or 0, use))
+    return out
 
-def run_regime(name, real_pct, use_synthetic, real, synthetic, seed:int, train_kw:dict, close_radius:int=1, post_width:int=3,
-               n_test:int=None, device='cpu', thresholds=(0.5,)) -> pd.DataFrame:
-    "Train one regime with one seed on `real` (tbm_split dict) + `synthetic`; per-image scores on the real test split."
-    r = real_subset(real['train'], real_pct, seed) if real_pct not in (None, 0) else []  # 0 / None: no real data
-    syn = list(synthetic) if use_synthetic else []
-    if not r and not syn: raise ValueError(f"regime {name!r} has an empty training pool: no real % and no synthetic data")
+# %% ../nbs/05c_experiments.ipynb #b108c983
+def synthetic_model(syn, real, seed:int, train_kw:dict, cache:dict|None=None, device='cpu'):
+    "The model trained on the synthetic samples `syn` only (validated on the real validation crops), cached per (pool id, seed)."
+    key = (id(syn), seed)
+    if cache is not None and key in cache: return cache[key]
+    learn = train_progressive([], syn, real['valid'], seed=seed, device=device, **train_kw)
+    if cache is not None: cache[key] = learn
+    return learn
+
+def score_methods(model, real, tile:int, methods, post_width:int=3, n_test:int=None, device='cpu', split:str='test') -> pd.DataFrame:
+    "Per-image scores of `model` on `real[split]` for each post-processing method, its parameters picked on the validation crops."
+    test = real[split][:n_test] if n_test else real[split]
+    pv = [predict_probs(model, s.image, tile, tile // 4, device) for s in real['valid']]
+    pt = [predict_probs(model, s.image, tile, tile // 4, device) for s in test]
+    out = []
+    for m in methods:
+        spec = pick_postprocess(pv, real['valid'], m, width=post_width)
+        df = score_masks([boundaries_from(p, **spec) for p in pt], test)
+        df.insert(0, 'method', m); df['postprocess'] = json.dumps(spec); out.append(df)
+    return pd.concat(out, ignore_index=True)
+
+# %% ../nbs/05c_experiments.ipynb #f0a41b95
+def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_kw:dict, methods=('watershed',), post_width:int=3,
+               n_test:int=None, device='cpu', cache:dict|None=None, pool:str='') -> pd.DataFrame:
+    "Train one regime with one seed on `real` (tbm_split dict) + `synthetic`; per-image scores on the real test split for each method."
+    (name, real_pct, use), = check_regimes([[name, real_pct, synthetic_use]])
+    r = real_subset(real['train'], real_pct, seed) if real_pct else []
     t0 = time.time()
-    learn = train_progressive(r, syn, real['valid'], seed=seed, device=device, **train_kw)
-    test = real['test'][:n_test] if n_test else real['test']
-    thr = pick_threshold(learn.model, real['valid'], thresholds, learn.crop, close_radius, post_width, device)
-    preds = [clean_boundaries(predict_probs(learn.model, s.image, learn.crop, learn.crop // 4, device), thr, close_radius, width=post_width) for s in test]
-    df = score_masks(preds, test); df['threshold'] = thr
-    df.insert(0, 'regime', name); df.insert(1, 'seed', seed); df['n_real'] = len(r); df['n_synthetic'] = len(syn); df['train_s'] = time.time() - t0
+    if use == 'pretrain':
+        body = synthetic_model(synthetic, real, seed, train_kw, cache, device)
+        learn = train_progressive(r, [], real['valid'], seed=seed, device=device, init=body.model.state_dict(), **train_kw)
+    elif use == 'mix' and not r: learn = synthetic_model(synthetic, real, seed, train_kw, cache, device)
+    else: learn = train_progressive(r, list(synthetic) if use == 'mix' else [], real['valid'], seed=seed, device=device, **train_kw)
+    df = score_methods(learn.model, real, learn.crop, methods, post_width, n_test, device)
+    df.insert(0, 'regime', name); df.insert(1, 'seed', seed); df.insert(2, 'pool', pool if use != 'none' else '')
+    df['n_real'] = len(r); df['n_synthetic'] = len(synthetic) if use != 'none' else 0; df['train_s'] = time.time() - t0
     return df
+
+# %% ../nbs/05c_experiments.ipynb #b22dd705
+def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, method:str='watershed', post_width:int=3,
+                cache:dict|None=None, device='cpu', min_size:int=0, n_test:int=None):
+    "Synthetic-only model per pool in `candidates`, scored on the validation crops (choice) and test crops (comparison); returns (best pool, its samples, table)."
+    if not candidates: raise ValueError("give at least one candidate pool")
+    rows, samples = [], {}
+    for p in candidates:
+        samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size)
+        learn = synthetic_model(samples[p], real, seed, train_kw, cache, device)
+        sv, sc = (score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, split) for split in ('valid', 'test'))
+        rows.append(dict(pool=p, n_synthetic=len(samples[p]), valid_mAP=sv.mAP.mean(), valid_ARI=sv.ARI.mean(), test_mAP=sc.mAP.mean(), test_ARI=sc.ARI.mean()))
+    tab = pd.DataFrame(rows).set_index('pool')
+    best = (tab.valid_mAP + tab.valid_ARI).idxmax()
+    return best, samples[best], tab
 
 # %% ../nbs/05c_experiments.ipynb #af38dd1f
 def ma2020_regimes(pcts=(5, 10, 35, 100)) -> list:
     "The Real% sweep of ma2020 Table 4: (Real X%, Real X% + synthetic) for each X, plus synthetic only."
-    return [r for p in pcts for r in ([f'Real {p}%', p, False], [f'Real {p}% + synthetic', p, True])] + [['synthetic only', 0, True]]
+    return [r for p in pcts for r in ([f'Real {p}%', p, 'none'], [f'Real {p}% + synthetic', p, 'mix'])] + [['synthetic only', 0, 'mix']]
 
-def sweep(regimes, seeds, real, synthetic, train_kw:dict, verbose:bool=True, **kw) -> pd.DataFrame:
-    "Per-image scores of every (regime, seed): a long table."
-    out = []
-    for name, pct, use_syn in regimes:
+def sweep(regimes, seeds, real, synthetic, train_kw:dict, verbose:bool=True, cache:dict|None=None, **kw) -> pd.DataFrame:
+    "Per-image scores of every (regime, seed, method): a long table. The synthetic-only model of a seed is trained once (`cache`)."
+    regimes, out, cache = check_regimes(regimes), [], {} if cache is None else cache
+    for name, pct, use in regimes:
         for s in seeds:
-            df = run_regime(name, pct, use_syn, real, synthetic, s, train_kw, **kw); out.append(df)
-            if verbose: print(f"{name:28s} seed {s}: mAP {df['mAP'].mean():.3f}  ARI {df['ARI'].mean():.3f}  ({df.train_s.iloc[0]:.0f} s)")
+            df = run_regime(name, pct, use, real, synthetic, s, train_kw, cache=cache, **kw); out.append(df)
+            if verbose: print(f"{name:28s} seed {s}: " + '  '.join(f"{m}: mAP {g['mAP'].mean():.3f} ARI {g['ARI'].mean():.3f}" for m, g in df.groupby('method', sort=False)) + f"  ({df.train_s.iloc[0]:.0f} s)")
     return pd.concat(out, ignore_index=True)
 
+# %% ../nbs/05c_experiments.ipynb #e95b96f5
 METRICS = ['pixel_error', 'mean_iou', 'boundary_iou', 'boundary_iou_tol', 'mAP', 'ARI']
 
-def per_seed(results) -> pd.DataFrame:
-    "Mean over test images for each (regime, seed)."
-    return results.groupby(['regime', 'seed'], sort=False)[METRICS + ['n_wrong', 'n_pixels']].agg(
+def _one_method(results, method):
+    if 'method' not in results: return results
+    method = results['method'].iloc[0] if method is None else method
+    if method not in set(results['method']): raise ValueError(f"method {method!r} not in the results: {sorted(set(results['method']))}")
+    return results[results['method'] == method]
+
+def per_seed(results, method:str|None=None) -> pd.DataFrame:
+    "Mean over test images for each (regime, seed), for one post-processing `method` (default: the first in the results)."
+    return _one_method(results, method).groupby(['regime', 'seed'], sort=False)[METRICS + ['n_wrong', 'n_pixels']].agg(
         {**{m: 'mean' for m in METRICS}, 'n_wrong': 'sum', 'n_pixels': 'sum'}).reset_index()
 
-def regime_table(results, conf:float=0.99) -> pd.DataFrame:
+def regime_table(results, conf:float=0.99, method:str|None=None) -> pd.DataFrame:
     "mean ± std over seeds per regime and metric; pooled pixel error with its Agresti–Coull interval."
-    ps = per_seed(results); rows = []
+    ps = per_seed(results, method); rows = []
     for name, g in ps.groupby('regime', sort=False):
         r = dict(regime=name, seeds=len(g))
         for m in METRICS: r[m] = g[m].mean(); r[m + '_std'] = g[m].std(ddof=1) if len(g) > 1 else 0.
@@ -79,9 +131,10 @@ def regime_table(results, conf:float=0.99) -> pd.DataFrame:
         rows.append(r)
     return pd.DataFrame(rows).set_index('regime')
 
-def paired_tests(results, reference:str, metrics=('mAP', 'ARI')) -> pd.DataFrame:
-    "Paired t-test over seeds of every regime against `reference`: mean difference, t, p."
-    ps = per_seed(results); ref = ps[ps.regime == reference].set_index('seed')
+# %% ../nbs/05c_experiments.ipynb #6e9892d7
+def paired_tests(results, reference:str, metrics=('mAP', 'ARI'), method:str|None=None) -> pd.DataFrame:
+    "Paired t-test over seeds of every regime against `reference` (one post-processing `method`): mean difference, t, p."
+    ps = per_seed(results, method); ref = ps[ps.regime == reference].set_index('seed')
     if ref.empty: raise ValueError(f"reference regime {reference!r} not in the results: {ps.regime.unique().tolist()}")
     rows = []
     for name, g in ps.groupby('regime', sort=False):
@@ -100,3 +153,12 @@ def fmt_table(tab) -> pd.DataFrame:
     out['pixel_error [99% AC]'] = [f"{a:.3f} [{l:.3f}, {h:.3f}]" for a, l, h in zip(tab.pixel_error_pooled, tab.pixel_error_lo, tab.pixel_error_hi)]
     out['seeds'] = tab.seeds
     return out
+
+def method_table(results, metrics=('mAP', 'ARI')) -> pd.DataFrame:
+    "Each post-processing method's mean over seeds per regime, and a paired t-test of the first method against each other over all (regime, seed) pairs."
+    methods = list(dict.fromkeys(results['method']))
+    ps = {m: per_seed(results, m).set_index(['regime', 'seed']) for m in methods}
+    tab = pd.concat({m: p.groupby('regime', sort=False)[list(metrics)].mean() for m, p in ps.items()}, axis=1)
+    tests = [dict(method=m, vs=methods[0], metric=k, n=len(ps[m]), mean_diff=float((ps[methods[0]][k] - ps[m][k]).mean()),
+                  p=paired_ttest(ps[methods[0]][k].to_numpy(), ps[m].loc[ps[methods[0]].index, k].to_numpy())[1]) for m in methods[1:] for k in metrics]
+    return tab, pd.DataFrame(tests)

@@ -15,6 +15,7 @@ from PIL import Image
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, set_seed, show_images, record, work_path
 from .realdata import load_pairs, split_by_source, tbm_path
+from .precision import autocast, use_bf16
 
 # %% auto #0
 __all__ = ['ARCH_KEYS', 'UnetBlock', 'UnetGenerator', 'PatchDiscriminator', 'init_weights', 'n_params', 'unet_for_size',
@@ -163,8 +164,9 @@ def default_config(**kw) -> dict:
 
 class Pix2Pix:
     "Generator, discriminator, their optimizers and schedules, the epoch counter and the loss history of one pix2pix run."
-    def __init__(self, cfg:dict|None=None, device='cpu'):
+    def __init__(self, cfg:dict|None=None, device='cpu', bf16:bool|None=None):
         self.cfg, self.device = default_config(**(cfg or {})), torch.device(device)
+        self.bf16 = use_bf16(self.device, bf16)  # forward passes in bfloat16 autocast, losses and weights in float32
         c = self.cfg
         torch.manual_seed(c['seed'])  # same seed -> same initial weights
         self.G = init_weights(UnetGenerator(c['in_ch'], c['out_ch'], c['num_downs'], c['ngf'], c['dropout'])).to(self.device)
@@ -186,14 +188,15 @@ class Pix2Pix:
     def step(self, x:torch.Tensor, y:torch.Tensor) -> dict:
         "One reference pix2pix iteration on batch (labels `x`, images `y`): a D step then a G step; returns the four losses."
         x, y = x.to(self.device), y.to(self.device)
-        fake = self.G(x)
+        amp = lambda: autocast(self.device, self.bf16)
+        with amp(): fake = self.G(x)
         self.D.requires_grad_(True); self.opt_D.zero_grad()
-        pred_real, pred_fake = self.D(torch.cat([x, y], 1)), self.D(torch.cat([x, fake.detach()], 1))
+        with amp(): pred_real, pred_fake = self.D(torch.cat([x, y], 1)).float(), self.D(torch.cat([x, fake.detach()], 1)).float()
         d_real, d_fake = self.bce(pred_real, torch.ones_like(pred_real)), self.bce(pred_fake, torch.zeros_like(pred_fake))
         ((d_real + d_fake) * 0.5).backward(); self.opt_D.step()
         self.D.requires_grad_(False); self.opt_G.zero_grad()  # D is only a critic in the G step
-        pred = self.D(torch.cat([x, fake], 1))
-        g_gan, g_l1 = self.bce(pred, torch.ones_like(pred)), (fake - y).abs().mean()
+        with amp(): pred = self.D(torch.cat([x, fake], 1)).float()
+        g_gan, g_l1 = self.bce(pred, torch.ones_like(pred)), (fake.float() - y).abs().mean()
         (g_gan + self.cfg['lam'] * g_l1).backward(); self.opt_G.step()
         return dict(G_GAN=g_gan.item(), G_L1=g_l1.item(), D_real=d_real.item(), D_fake=d_fake.item())
 
@@ -238,9 +241,9 @@ def load_checkpoint(run:Pix2Pix, path) -> Pix2Pix:
     torch.set_rng_state(s['rng']['torch']); np.random.set_state(s['rng']['numpy']); random.setstate(s['rng']['python'])
     return run
 
-def train(data:PairData, ckpt_dir, cfg:dict|None=None, epochs:int|None=None, max_iters:int=0, device='cpu') -> Pix2Pix:
+def train(data:PairData, ckpt_dir, cfg:dict|None=None, epochs:int|None=None, max_iters:int=0, device='cpu', bf16:bool|None=None) -> Pix2Pix:
     "Train pix2pix on `data` up to epoch `epochs` (default: n_epochs + n_epochs_decay), resuming from `ckpt_dir/last.pt`; checkpoint every epoch."
-    run = Pix2Pix(cfg, device)
+    run = Pix2Pix(cfg, device, bf16)
     ckpt = Path(ckpt_dir)/'last.pt'
     if ckpt.exists(): load_checkpoint(run, ckpt)
     total = run.cfg['n_epochs'] + run.cfg['n_epochs_decay'] if epochs is None else epochs
@@ -268,11 +271,12 @@ def plot_losses(history:list, window:int=20):
 
 # %% ../nbs/04_pix2pix.ipynb #9ffc7987
 @torch.no_grad()
-def generate(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True) -> np.ndarray:
+def generate(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True, bf16:bool|None=None) -> np.ndarray:
     "Synthetic RGB uint8 micrograph for class mask `mask` (H,W multiples of 2**num_downs); the reference test mode, seeded."
     import copy as _copy
     x = label_tensor(mask, G.in_ch)[None].to(device)
     # train mode as the reference test.py; on a copy, since train-mode batch norm updates its running statistics
     g = _copy.deepcopy(G).train() if copy else G.train()
     torch.manual_seed(seed)
-    return tensor_image(g(x)[0])
+    with autocast(device, use_bf16(device, bf16)): out = g(x)
+    return tensor_image(out[0].float())

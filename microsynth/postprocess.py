@@ -4,33 +4,73 @@
 
 # %% ../nbs/05a_postprocess.ipynb #7470c4f4
 from __future__ import annotations
-import argparse, itertools, math, sys
+import argparse, inspect, itertools, math, sys
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
-from skimage import morphology, measure
+from skimage import morphology, measure, segmentation
 from .core import load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
 from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs, save_model, tbm_split, train_progressive, synthetic_samples
 
 # %% auto #0
-__all__ = ['clean_boundaries', 'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'predict',
-           'add_predict_parser', 'predict_cli']
+__all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',
+           'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'pick_postprocess',
+           'postprocess_spec', 'predict', 'add_predict_parser', 'predict_cli']
 
 # %% ../nbs/05a_postprocess.ipynb #a2a8651b
+def _prob_map(prob) -> np.ndarray:
+    prob = np.asarray(prob, dtype=np.float32)
+    if prob.ndim != 2: raise ValueError(f"expected a 2D probability map, got shape {prob.shape}")
+    return prob
+
+def _widen(b:np.ndarray, width:int) -> np.ndarray:
+    "A one-pixel boundary mask dilated to about `width` px (odd widths exact), as uint8 {0,1}."
+    if not isinstance(width, (int, np.integer)) or width < 1: raise ValueError(f"width must be a whole number of pixels >= 1, got {width!r}")
+    if width > 1: b = ndi.binary_dilation(b, iterations=width // 2)
+    return b.astype(np.uint8)
+
 def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, open_radius:int=0, min_size:int=16,
                      thin:bool=True, width:int=1) -> np.ndarray:
     "Boundary mask uint8 {0,1} from a boundary probability map: threshold → closing → opening → small-blob removal → skeleton (→ dilate to `width`)."
-    prob = np.asarray(prob, dtype=np.float32)
-    if prob.ndim != 2: raise ValueError(f"expected a 2D probability map, got shape {prob.shape}")
+    prob = _prob_map(prob)
     b = prob > threshold
     if close_radius > 0: b = morphology.closing(b, morphology.disk(close_radius))
     if open_radius > 0: b = morphology.opening(b, morphology.disk(open_radius))
     if min_size > 0: b = morphology.remove_small_objects(b, max_size=min_size - 1)  # removes blobs of < min_size px
     if thin: b = morphology.skeletonize(b)
-    if width > 1: b = ndi.binary_dilation(b, iterations=width // 2)
-    return b.astype(np.uint8)
+    return _widen(b, width)
+
+# %% ../nbs/05a_postprocess.ipynb #5a21e569
+def seeded_watershed(prob:np.ndarray, sigma:float=1.0, h:float=0.1, width:int=1) -> np.ndarray:
+    "Boundary mask uint8 {0,1}: smooth `prob` (Gaussian `sigma` px), one marker per h-minimum (basin ≥ `h` deep), flood, keep the one-pixel watershed lines (→ dilate to `width`)."
+    prob = _prob_map(prob)
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not math.isfinite(sigma) or sigma <= 0:
+        raise ValueError(f"sigma must be a positive number of pixels, got {sigma!r}")
+    if isinstance(h, bool) or not isinstance(h, (int, float, np.number)) or not 0 < h < 1:
+        raise ValueError(f"h must be in (0, 1): a basin depth in boundary probability, got {h!r}")
+    p = ndi.gaussian_filter(prob, float(sigma))
+    markers, n = ndi.label(morphology.h_minima(p, float(h)))
+    if n < 2: return _widen(np.zeros(p.shape, bool), width)  # one basin (or a flat map): one grain, no boundary
+    return _widen(segmentation.watershed(p, markers, watershed_line=True) == 0, width)
+
+# %% ../nbs/05a_postprocess.ipynb #e98dcd76
+POST_METHODS = dict(watershed=seeded_watershed, threshold=clean_boundaries)
+POST_GRIDS = dict(watershed=dict(sigma=[0.5, 1.0, 2.0], h=[0.02, 0.05, 0.1, 0.2, 0.3]),
+                  threshold=dict(threshold=[0.3, 0.4, 0.5, 0.6, 0.7]))
+DEFAULT_POST = dict(method='watershed', sigma=1.0, h=0.1, width=1)
+
+def _method(method):
+    if method not in POST_METHODS: raise ValueError(f"unknown post-processing method {method!r}: use one of {sorted(POST_METHODS)}")
+    return POST_METHODS[method]
+
+def boundaries_from(prob:np.ndarray, method:str='watershed', **params) -> np.ndarray:
+    "Boundary mask uint8 {0,1} from a probability map by post-processing `method` ('watershed' or 'threshold') with its `params`."
+    fn = _method(method)
+    names = set(inspect.signature(fn).parameters) - {'prob'}
+    if bad := set(params) - names: raise ValueError(f"post-processing {method!r} has no parameter(s) {sorted(bad)}; it takes {sorted(names)}")
+    return fn(prob, **params)
 
 # %% ../nbs/05a_postprocess.ipynb #b3bb934c
 def astm_grain_size(mean_area_um2:float) -> float:
@@ -85,38 +125,65 @@ def summarize_scores(df:pd.DataFrame, conf:float=0.99) -> dict:
     out['pixel_error_lo'], out['pixel_error_hi'] = (float(v) for v in agresti_coull(k, n, conf))
     return out
 
+# %% ../nbs/05a_postprocess.ipynb #c53506f4
+def pick_postprocess(probs, samples, method:str='watershed', grid:dict|None=None, **fixed) -> dict:
+    "The spec of `method` whose `grid` values (default `POST_GRIDS[method]`) give the best mean mAP + ARI over `samples` — validation crops, never test."
+    fn, probs, samples = _method(method), list(probs), list(samples)
+    grid = POST_GRIDS[method] if grid is None else grid
+    if len(probs) != len(samples) or not probs: raise ValueError(f"need one probability map per sample, got {len(probs)} maps for {len(samples)} samples")
+    combos = [dict(zip(grid, v)) for v in itertools.product(*grid.values())]
+    def score(c): return float(score_masks([boundaries_from(p, method, **c, **fixed) for p in probs], samples)[['mAP', 'ARI']].mean().sum())
+    return dict(method=method, **max(combos, key=score), **fixed)
+
 # %% ../nbs/05a_postprocess.ipynb #d6a7347d
-def predict(model_path, folder, out_dir, threshold:float=0.5, close_radius:int=1, open_radius:int=0,
-            pixel_size_um:float=1.0, overlap:int=None, device='cpu') -> dict:
-    "Segment every image in `folder` with the model saved in `model_path`; write masks/, overlays/ and grains.csv to `out_dir`. Returns dict(done, failed)."
+def postprocess_spec(saved:dict|None=None, method:str|None=None, **given) -> dict:
+    "The spec to apply: `saved` (a model's, else `DEFAULT_POST`) with the `given` options that are not None; another `method` starts from its own defaults."
+    spec = dict(saved or DEFAULT_POST)
+    if method is not None and method != spec.get('method'): _method(method); spec = dict(method=method, width=spec.get('width', 1))
+    names = set(inspect.signature(_method(spec['method'])).parameters) - {'prob'}
+    given = {k: v for k, v in given.items() if v is not None}
+    if bad := set(given) - names: raise ValueError(f"option(s) {sorted(bad)} do not apply to post-processing method {spec['method']!r} (it takes {sorted(names)})")
+    spec.update(given)
+    boundaries_from(np.zeros((8, 8), np.float32), **spec)  # bad values fail here, before any work
+    return spec
+
+def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=None, open_radius:int=None,
+            pixel_size_um:float=1.0, overlap:int=None, device='cpu', method:str=None, sigma:float=None, h:float=None, width:int=None) -> dict:
+    "Segment every image in `folder` with the model saved in `model_path` and its saved post-processing (options override it); write masks/, overlays/, grains.csv to `out_dir`."
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir(): raise FileNotFoundError(f"image folder {folder} does not exist")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS)
     if not files: raise ValueError(f"no images ({', '.join(sorted(IMAGE_EXTS))}) in {folder}")
     model, cfg = load_model(model_path, device)
+    spec = postprocess_spec(cfg.get('postprocess'), method, threshold=threshold, close_radius=close_radius, open_radius=open_radius, sigma=sigma, h=h, width=width)
     tile = cfg['crop']; overlap = tile // 4 if overlap is None else overlap
     rows, failed = [], []
     for f in files:
         try: im = load_image(f)
         except ValueError as e:
             failed.append(dict(name=f.name, error=str(e))); print(f"skipped {f.name}: {e}", file=sys.stderr); continue
-        mask = clean_boundaries(predict_probs(model, im, tile, overlap, device), threshold, close_radius, open_radius)
+        mask = boundaries_from(predict_probs(model, im, tile, overlap, device), **spec)
         save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
         save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
         rows.append(dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um)))
     atomic_write(out_dir/'grains.csv', pd.DataFrame(rows).to_csv(index=False))
     if failed: atomic_write(out_dir/'failed.csv', pd.DataFrame(failed).to_csv(index=False))
-    return dict(done=[r['name'] for r in rows], failed=failed)
+    return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)
 
+# %% ../nbs/05a_postprocess.ipynb #8a97106d
 def add_predict_parser(subparsers):
     "Add the `predict` subcommand to an argparse `subparsers` (for `microsynth predict`)."
     p = subparsers.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model')
     p.add_argument('model', help='folder written by save_model (model.pth + model.json)')
     p.add_argument('folder', help='folder of images (png/jpg/tif), any size')
     p.add_argument('out', help='output folder: masks/, overlays/, grains.csv')
-    p.add_argument('--threshold', type=float, default=0.5)
-    p.add_argument('--close-radius', type=int, default=1)
-    p.add_argument('--open-radius', type=int, default=0)
+    p.add_argument('--method', choices=sorted(POST_METHODS), default=None, help="post-processing (default: the one saved with the model, else watershed)")
+    p.add_argument('--threshold', type=float, default=None, help='threshold method: boundary probability cut')
+    p.add_argument('--close-radius', type=int, default=None, help='threshold method: closing radius')
+    p.add_argument('--open-radius', type=int, default=None, help='threshold method: opening radius')
+    p.add_argument('--sigma', type=float, default=None, help='watershed method: Gaussian smoothing in pixels')
+    p.add_argument('--h', type=float, default=None, help='watershed method: minimum basin depth in (0, 1)')
+    p.add_argument('--width', type=int, default=None, help='boundary width of the written masks in pixels')
     p.add_argument('--pixel-size-um', type=float, default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
     p.add_argument('--overlap', type=int, default=None, help='tile overlap in pixels (default: tile/4)')
     p.add_argument('--device', default='cpu')
@@ -124,7 +191,7 @@ def add_predict_parser(subparsers):
     return p
 
 def _run_predict(a):
-    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device)
+    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width)
     print(f"{len(r['done'])} images segmented into {a.out}" + (f"; {len(r['failed'])} failed: {[f['name'] for f in r['failed']]}" if r['failed'] else ''))
     return 1 if r['failed'] and not r['done'] else 0
 

@@ -15,11 +15,12 @@ from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from .core import set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
 from . import realdata
+from .precision import add_precision, autocast, use_bf16
 
 # %% auto #0
-__all__ = ['Sample', 'SYNTHETIC_FROM', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split', 'find_datasets',
-           'fallback_dataset', 'synthetic_samples', 'MixedDL', 'stage_dls', 'make_learner', 'train_progressive',
-           'predict_probs', 'save_model', 'load_model']
+__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split',
+           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'fallback_translations', 'pool_samples', 'MixedDL',
+           'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model', 'load_model']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -77,19 +78,40 @@ def _usable_rows(folders, min_size):
     rows = [r for f in folders for _, r in read_dataset(f).iterrows() if isinstance(r.get('masks'), str) and isinstance(r.get('images'), str)]
     return [r for r in rows if _min_side(r['images']) >= min_size]
 
-def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:int=256, min_size:int=0):
-    "Up to `n` synthetic `Sample`s drawn (seeded) from the datasets under `work_dir` (samples under `min_size` px left out), or from the fallback; returns (samples, folders)."
+def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:int=256, min_size:int=0, fallback=None):
+    "Up to `n` synthetic `Sample`s drawn (seeded) from the datasets under `work_dir` (samples under `min_size` px left out), or from `fallback` (default: `fallback_dataset`); returns (samples, folders)."
     folders = find_datasets(work_dir, include)
     rows = _usable_rows(folders, min_size)
     if not rows:  # nothing generated yet (or all too small, e.g. tiny smoke-scale Potts slices): make our own
-        folders = [fallback_dataset(work_dir, n, max(size, min_size), seed)]
+        folders = [(fallback or fallback_dataset)(work_dir, n, max(size, min_size), seed)]
         rows = _usable_rows(folders, min_size)
+    if not rows: raise ValueError(f"the synthetic pool from {list(include)} under {work_dir} is empty: no sample of at least {min_size} px a side")
     pick = np.random.default_rng(seed).permutation(len(rows))[:n]
     out = []
     for i in sorted(pick):
         d = load_sample(rows[i]); r = rows[i]
         out.append(Sample(f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False))
     return out, folders
+
+# %% ../nbs/05_segmentation.ipynb #ff517160
+POOLS = dict(grey=('02_grains',), pix2pix=('04a_translate', '04_pix2pix'))
+
+def fallback_translations(work_dir, n:int, size:int=256, seed:int=0) -> Path:
+    "Write (or resume) `n` pix2pix translations of Voronoi labels to `work_dir/05_segmentation/fallback_pix2pix` (the `04` generator, or a smoke-sized one)."
+    from microsynth.translate import ensure_generator, load_generator, make_voronoi_dataset, translate_dataset
+    G, gen_id = load_generator(ensure_generator(work_dir, seed))
+    labels = make_voronoi_dataset(work_path(work_dir, '05_segmentation', 'fallback_voronoi'), n, size, n_grains=max(4, round(70 * (size / 256)**2)), seed=seed)
+    return translate_dataset(labels, work_path(work_dir, '05_segmentation', 'fallback_pix2pix'), G, gen_id, seed)
+
+def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:int=0):
+    "Up to `n` synthetic `Sample`s of `pool` ('grey', 'pix2pix' or 'mix': half each); returns (samples, folders)."
+    if pool == 'mix':
+        a, fa = pool_samples(work_dir, 'grey', n // 2, seed, size, min_size)
+        b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed, size, min_size)
+        return a + b, fa + fb
+    if pool not in POOLS: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOLS) + ['mix']}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive number of samples, got {n!r}")
+    return synthetic_samples(work_dir, n, seed, POOLS[pool], size, min_size, fallback=fallback_translations if pool == 'pix2pix' else None)
 
 # %% ../nbs/05_segmentation.ipynb #e671e163
 def _walk(rng, idx, n):
@@ -143,26 +165,29 @@ def _arch(name):
     if not hasattr(tvm, name): raise ValueError(f"unknown arch {name!r}: use a torchvision ResNet name such as 'resnet18', 'resnet34', 'resnet50'")
     return getattr(tvm, name)
 
-def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weight:float=3.0):
-    "fastai `unet_learner` with 2 classes (grain, boundary) and boundary-weighted cross-entropy."
+def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weight:float=3.0, bf16:bool|None=None):
+    "fastai `unet_learner` with 2 classes (grain, boundary), boundary-weighted cross-entropy, and mixed precision (`add_precision`: bf16 on CPUs that have it)."
     w = torch.tensor([1.0, float(boundary_weight)], device=dls.device)
     learn = unet_learner(dls, _arch(arch), pretrained=pretrained, n_out=2, normalize=False,
                          loss_func=CrossEntropyLossFlat(axis=1, weight=w), metrics=[DiceMulti()])
     learn.arch_name = arch
+    add_precision(learn, bf16)
     learn.model_dir = Path(tempfile.gettempdir())/'microsynth_models'  # lr_find's scratch weights: not in the caller's folder
     return learn
 
 def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet18', pretrained:bool=False, bs:int=8,
                       real_share:float=0.5, batches_per_epoch:int=None, lr:float=1e-3, use_lr_find:bool=False,
-                      boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False):
-    "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...]; returns the fastai Learner (`learn.history`: one row per stage)."
+                      boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False, bf16:bool|None=None, init:dict|None=None):
+    "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...], from `init` weights if given; returns the Learner (`learn.history`: a row per stage)."
     if not stages: raise ValueError("give at least one stage (size, epochs, all_layers)")
     if stages[-1][0] != crop: raise ValueError(f"the last stage must train at the crop size {crop}, got {stages[-1][0]}")
     set_seed(seed)
     learn, hist = None, []
     for i, (size, epochs, all_layers) in enumerate(stages):
         dls = stage_dls(real, synthetic, valid, crop, size, bs, real_share, batches_per_epoch, seed + 1000 * i, device)
-        if learn is None: learn = make_learner(dls, arch, pretrained, boundary_weight)
+        if learn is None:
+            learn = make_learner(dls, arch, pretrained, boundary_weight, bf16)
+            if init is not None: learn.model.load_state_dict(init)  # e.g. a body pretrained on synthetic data
         else: learn.dls = dls
         # a head-only stage is transfer learning: it needs a pretrained body; a random body has to learn in every stage
         train_body = all_layers or not pretrained
@@ -184,7 +209,7 @@ def _starts(n, tile, step):
     return s
 
 @torch.no_grad()
-def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8) -> np.ndarray:
+def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, bf16:bool|None=None) -> np.ndarray:
     "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows."
     if overlap < 0 or overlap >= tile: raise ValueError(f"overlap must be in 0..tile-1={tile - 1}, got {overlap}")
     im = as_rgb(image); H, W = im.shape[:2]
@@ -199,15 +224,16 @@ def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device=
     for i in range(0, len(boxes), bs):
         bx = boxes[i:i + bs]
         xb = torch.cat([x[..., y:y + tile, x0:x0 + tile] for y, x0 in bx]).to(device)
-        p = torch.softmax(model(xb).float(), 1)[:, 1].cpu()
+        with autocast(device, use_bf16(device, bf16)): out = model(xb)
+        p = torch.softmax(out.float(), 1)[:, 1].cpu()
         for (y, x0), pi in zip(bx, p): acc[y:y + tile, x0:x0 + tile] += pi; cnt[y:y + tile, x0:x0 + tile] += 1
     return (acc / cnt).numpy()[:H, :W].astype(np.float32)
 
 # %% ../nbs/05_segmentation.ipynb #c38b0570
 MODEL_FILE, CONFIG_FILE = 'model.pth', 'model.json'
 
-def save_model(learn_or_model, folder, arch:str=None, crop:int=None) -> Path:
-    "Save weights and a JSON config (arch, n_out, crop) to `folder`."
+def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess:dict|None=None) -> Path:
+    "Save weights and a JSON config (arch, n_out, crop, and the post-processing spec `predict` applies) to `folder`."
     model = getattr(learn_or_model, 'model', learn_or_model)
     arch = arch or getattr(learn_or_model, 'arch_name', None); crop = crop or getattr(learn_or_model, 'crop', None)
     if arch is None or crop is None: raise ValueError("save_model needs arch and crop (given, or set on the Learner by train_progressive)")
@@ -215,7 +241,8 @@ def save_model(learn_or_model, folder, arch:str=None, crop:int=None) -> Path:
     buf = io.BytesIO(); torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buf)
     # weights first, config last: load_model needs both, so a killed save never leaves a loadable half
     atomic_write(folder/MODEL_FILE, buf.getvalue())
-    atomic_write(folder/CONFIG_FILE, json.dumps(dict(arch=arch, n_out=2, crop=int(crop), classes=['grain', 'boundary'], normalize='imagenet'), indent=1))
+    atomic_write(folder/CONFIG_FILE, json.dumps(dict(arch=arch, n_out=2, crop=int(crop), classes=['grain', 'boundary'], normalize='imagenet',
+                                                **({} if postprocess is None else dict(postprocess=dict(postprocess)))), indent=1))
     return folder
 
 def load_model(folder, device='cpu'):

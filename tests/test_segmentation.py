@@ -2,8 +2,9 @@
 import numpy as np, pandas as pd, pytest, torch
 from microsynth.segmentation import (Sample, check_samples, stage_dls, MixedDL, train_progressive, save_model, load_model,
                                      predict_probs, synthetic_samples)
-from microsynth.postprocess import clean_boundaries, predict, predict_cli, astm_grain_size, grain_summary
-from microsynth.experiments import real_subset, run_regime
+from microsynth.postprocess import (clean_boundaries, seeded_watershed, boundaries_from, pick_postprocess, postprocess_spec, predict,
+                                    predict_cli, astm_grain_size, grain_summary)
+from microsynth.experiments import real_subset, run_regime, check_regimes, sweep
 from microsynth.baselines import BASELINES, run_baselines
 from microsynth.core import save_png, load_image
 
@@ -33,7 +34,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match='validation set is empty'): stage_dls(toys(2), [], [], crop=64, size=64)
     for pct in (0, -5, 100.5, 'all'):
         with pytest.raises(ValueError, match=r'\(0, 100\]'): real_subset(range(10), pct)
-    with pytest.raises(ValueError, match='empty training pool'): run_regime('none', 0, False, dict(train=toys(2), valid=toys(1), test=toys(1)), [], 1, {})
+    with pytest.raises(ValueError, match='empty training pool'): run_regime('none', 0, 'none', dict(train=toys(2), valid=toys(1), test=toys(1)), [], 1, {})
     with pytest.raises(ValueError, match='last stage must train at the crop'): train_progressive(toys(2), [], toys(1), [[32, 1, True]], crop=64)
 
 @pytest.mark.parametrize('k', [0, 1, 4, 8])
@@ -116,3 +117,54 @@ def test_finds_generated_datasets(tmp_path):
     assert find_datasets(tmp_path) == [tmp_path/'02_grains_256']
     s, folders = synthetic_samples(tmp_path, 5, seed=0)
     assert folders == [tmp_path/'02_grains_256'] and len(s) == 2 and s[0].image.shape == (64, 64, 3) and not s[0].real
+
+
+def test_bad_postprocess_and_pool_inputs(tmp_path):
+    p = np.zeros((16, 16), np.float32)
+    for sigma in (0, -1, float('nan'), float('inf'), 'big'):
+        with pytest.raises(ValueError, match=f"sigma must be a positive number of pixels, got {sigma!r}"): seeded_watershed(p, sigma=sigma)
+    for h in (0, 1, 1.5, -0.1):
+        with pytest.raises(ValueError, match=rf"h must be in \(0, 1\).*got {h!r}"): seeded_watershed(p, h=h)
+    with pytest.raises(ValueError, match="unknown post-processing method 'otsu'"): boundaries_from(p, 'otsu')
+    with pytest.raises(ValueError, match=r"option\(s\) \['threshold'\] do not apply to post-processing method 'watershed'"): postprocess_spec(None, threshold=0.4)
+    with pytest.raises(ValueError, match='sigma must be'): postprocess_spec(dict(method='watershed', sigma=1.0, h=0.1, width=1), sigma=-2.0)
+    from microsynth.segmentation import pool_samples
+    with pytest.raises(ValueError, match="unknown synthetic pool 'colour'"): pool_samples(tmp_path, 'colour', 4)
+    with pytest.raises(ValueError, match='n must be a positive number of samples, got 0'): pool_samples(tmp_path, 'grey', 0)
+    from microsynth.core import DatasetWriter
+    with DatasetWriter(tmp_path/'02_grains_small') as w: w.add('g0', dict(seed=0), image=np.zeros((16, 16), np.uint8), mask=np.zeros((16, 16), np.uint8))
+    with pytest.raises(ValueError, match=r"pool from \['02_grains'\].* is empty: no sample of at least 64 px"):
+        synthetic_samples(tmp_path, 2, include=['02_grains'], min_size=64, fallback=lambda *a: tmp_path/'02_grains_small')
+    with pytest.raises(ValueError, match="synthetic use must be one of"): check_regimes([['a', 10, 'both']])
+
+def test_watershed_closes_a_gap_that_splits_grains():
+    "Two grains whose boundary has a 4 px gap: threshold + skeleton sees one grain, the seeded watershed two."
+    from microsynth.metrics import instances_from_boundaries
+    prob = np.zeros((40, 40), np.float32); prob[:, 19:21] = 0.9; prob[18:22, 19:21] = 0.45  # a faint stretch of the boundary
+    assert instances_from_boundaries(clean_boundaries(prob, 0.5, close_radius=0)).max() == 1
+    assert instances_from_boundaries(seeded_watershed(prob, sigma=1.0, h=0.1)).max() == 2
+
+def test_predict_uses_the_saved_postprocessing(model_dir, tmp_path):
+    folder, learn = model_dir
+    src = tmp_path/'in'; src.mkdir(); save_png(src/'a.png', toys(1, size=64)[0].image)
+    spec = dict(method='threshold', threshold=0.45, close_radius=0, width=1)
+    save_model(learn, tmp_path/'m', postprocess=spec)
+    assert load_model(tmp_path/'m')[1]['postprocess'] == spec
+    assert predict(tmp_path/'m', src, tmp_path/'o1')['postprocess'] == spec
+    assert predict(tmp_path/'m', src, tmp_path/'o2', threshold=0.6)['postprocess'] == {**spec, 'threshold': 0.6}
+    assert predict(tmp_path/'m', src, tmp_path/'o3', method='watershed', sigma=2.0)['postprocess'] == dict(method='watershed', width=1, sigma=2.0)
+    assert predict(folder, src, tmp_path/'o4')['postprocess']['method'] == 'watershed'  # no spec saved: the default
+    prob = predict_probs(load_model(tmp_path/'m')[0], load_image(src/'a.png'), 64, 16)
+    assert np.array_equal(load_image(tmp_path/'o1'/'masks'/'a.png') > 0, boundaries_from(prob, **spec) > 0)
+
+def test_pick_postprocess_uses_the_validation_samples():
+    rng = np.random.default_rng(1)
+    samples = toys(2, size=64)
+    probs = [np.clip(s.mask * 0.8 + rng.normal(0, 0.05, s.mask.shape), 0, 1) for s in samples]
+    from microsynth.postprocess import score_masks
+    grid = dict(threshold=[0.2, 0.4, 0.95])
+    spec = pick_postprocess(probs, samples, 'threshold', grid=grid, width=3)
+    assert set(spec) == {'method', 'threshold', 'width'} and spec['width'] == 3
+    score = lambda t: float(score_masks([boundaries_from(p, 'threshold', threshold=t, width=3) for p in probs], samples)[['mAP', 'ARI']].mean().sum())
+    assert score(spec['threshold']) == max(score(t) for t in grid['threshold'])
+    with pytest.raises(ValueError, match='one probability map per sample'): pick_postprocess(probs[:1], samples)

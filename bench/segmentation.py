@@ -1,0 +1,65 @@
+"""Training step time of the segmentation U-Net on the CPU: float32 against bfloat16 autocast, in the same run.
+
+The loop is the project's own: `stage_dls` (mixed real + synthetic batches, fastai augmentation) and `make_learner`
+(fastai ResNet-U-Net, boundary-weighted cross-entropy), trained with `fit` for a few batches. The images are random
+(the time of a step does not depend on them). float32 and bfloat16 epochs alternate, so a busy neighbour slows both
+alike; each prints the median and spread of the repeats, wall and CPU time, and the ratio.
+
+    python bench/segmentation.py [--arch resnet18] [--size 128] [--bs 8] [--steps 5] [--repeats 5] [--threads 2]
+"""
+import argparse, os, statistics, time
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads its OpenMP runtime (see bench/pix2pix.py)
+import numpy as np, torch
+from fastai.callback.core import Callback
+from microsynth.precision import cpu_has_bf16
+from microsynth.segmentation import Sample, stage_dls, make_learner
+
+
+def samples(n, size, seed=0):
+    rng = np.random.default_rng(seed)
+    return [Sample(f's{i}', rng.integers(0, 256, (size, size, 3), dtype=np.uint8), (rng.random((size, size)) < 0.1).astype(np.uint8), True) for i in range(n)]
+
+
+def learner(bf16, arch, size, bs, steps):
+    pool = samples(2 * bs, size)
+    dls = stage_dls(pool[:bs], pool[bs:], pool[:2], crop=size, size=size, bs=bs, n_batches=steps)
+    return make_learner(dls, arch, pretrained=False, bf16=bf16)
+
+
+class TrainTimer(Callback):
+    "Wall and CPU time of the training half of an epoch (data loading, forward, loss, backward, step), validation left out."
+    def before_train(self): self.w, self.c = time.perf_counter(), time.process_time()
+    def after_train(self): self.wall, self.cpu = time.perf_counter() - self.w, time.process_time() - self.c
+
+
+def epoch_time(learn, steps):
+    "Wall and CPU seconds per training step of one epoch of `steps` batches."
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=(t := TrainTimer()))
+    return t.wall / steps, t.cpu / steps
+
+
+def summary(xs):
+    xs = sorted(xs)
+    return f"median {statistics.median(xs):.3f} s (min {xs[0]:.3f}, max {xs[-1]:.3f})"
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--arch', default='resnet18'); ap.add_argument('--size', type=int, default=128)
+    ap.add_argument('--bs', type=int, default=8); ap.add_argument('--steps', type=int, default=5)
+    ap.add_argument('--repeats', type=int, default=5); ap.add_argument('--threads', type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    print(f"torch {torch.__version__}, {a.threads} threads, {a.arch} U-Net, batch {a.bs}x{a.size}², {a.steps} steps per epoch, "
+          f"{a.repeats} repeats; this CPU computes bfloat16 natively: {cpu_has_bf16()}")
+    learns = {False: learner(False, a.arch, a.size, a.bs, a.steps), True: learner(True, a.arch, a.size, a.bs, a.steps)}
+    for l in learns.values(): epoch_time(l, a.steps)  # warm-up: first-call allocations and kernel selection
+    wall, cpu = {k: [] for k in learns}, {k: [] for k in learns}
+    for _ in range(a.repeats):
+        for k, l in learns.items():
+            w, c = epoch_time(l, a.steps); wall[k].append(w); cpu[k].append(c)
+    for k, name in ((False, 'float32 '), (True, 'bfloat16')):
+        print(f"{name}: wall {summary(wall[k])}/step; CPU {summary(cpu[k])}/step")
+    r_wall = statistics.median(wall[False]) / statistics.median(wall[True])
+    r_cpu = statistics.median(cpu[False]) / statistics.median(cpu[True])
+    print(f"bfloat16 is {r_wall:.2f}x faster than float32 per step (wall, medians); {r_cpu:.2f}x in CPU time")
