@@ -221,7 +221,7 @@ def _overview(s:dict, stems:list) -> str:
     for t in stems:
         e, st = s['notebooks'].get(t) or {}, _status(s['notebooks'].get(t))
         rows += (f'<tr><td><a href="#{escape(t)}">{escape(t)}</a></td><td class="{st.replace(" ", "-")}">{st}</td><td class="num">{e.get("seconds", "")}</td>'
-                 f'<td class="num">{e.get("figures", "")}</td><td class="num">{len(s["metrics"].get(t, {}))}</td></tr>')
+                 f'<td class="num">{e.get("figures", "")}</td><td class="num">{len(s["metrics"].get(t, {})) if e else ""}</td></tr>')
     return '<table class="overview"><tr><th>notebook</th><th>status</th><th>seconds</th><th>figures</th><th>numbers</th></tr>' + rows + "</table>"
 
 # %% ../nbs/00b_runner.ipynb #403d102e
