@@ -11,7 +11,7 @@ from .core import atomic_write
 
 # %% auto #0
 __all__ = ['PROFILES_FILE', 'COMMON', 'load_profiles', 'profile_params', 'parse_overrides', 'default_nbs_path',
-           'declared_parameters', 'sequence', 'RunError', 'run']
+           'declared_parameters', 'sequence', 'RunError', 'run', 'machine_info', 'render_notebook', 'write_report']
 
 # %% ../nbs/00b_runner.ipynb #a2f4622d
 PROFILES_FILE = Path(microsynth.__file__).resolve().parent/'profiles.toml'
@@ -118,8 +118,9 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
         try: pm.execute_notebook(str(nb), str(res), parameters=params, kernel_name=kernel, language='python', cwd=str(nbs_path), progress_bar=False)
         except pm.PapermillExecutionError as e:
             entry = dict(status='failed', seconds=round(time.time() - t0, 1), cell=e.exec_count, error=f'{e.ename}: {e.evalue}')
-            summary['notebooks'][nb.stem] = entry; save()
+            summary['notebooks'][nb.stem] = entry; summary.update(_closing(nbs)); save()
             log(f'notebooks: {len(summary["metrics"])} passed, 1 failed')
+            log(f'report: {write_report(out, nbs_path)}')
             raise RunError(f"{nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue} (executed copy: {res})") from None
         finally:
             for k, v in old.items():
@@ -130,6 +131,118 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
         summary['notebooks'][nb.stem] = dict(status='ok', seconds=round(time.time() - t0, 1), figures=figs, parameters=params)
         summary['metrics'][nb.stem] = metrics; save()
         log(f'{nb.stem}: ok in {summary["notebooks"][nb.stem]["seconds"]} s, {figs} figures, {len(metrics)} numbers')
-    save()
+    summary.update(_closing(nbs)); save()
+    write_report(out, nbs_path)
     log(f'notebooks: {len(nbs)} passed, 0 failed')  # the plain closing line CI logs are read for
     return summary
+
+# %% ../nbs/00b_runner.ipynb #9386b3ad
+def machine_info() -> dict:
+    "This machine: platform, Python, CPU model, cores, torch version and the device torch would use."
+    import platform
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f: cpu = next((l.split(':', 1)[1].strip() for l in f if l.startswith('model name')), cpu)
+    except OSError: pass  # not Linux: keep platform's name
+    try:
+        import torch
+        tv = torch.__version__
+        device = f'cuda ({torch.cuda.get_device_name(0)})' if torch.cuda.is_available() else 'mps' if torch.backends.mps.is_available() else 'cpu'
+    except ImportError: tv, device = 'not installed', 'cpu'
+    return dict(platform=platform.platform(), python=platform.python_version(), cpu=cpu, cores=os.cpu_count(), torch=tv, device=device)
+
+def _closing(nbs) -> dict:
+    "What `run` adds to the summary when it stops: the planned sequence, the time and the machine."
+    return dict(sequence=[nb.stem for nb in nbs], finished=time.strftime('%Y-%m-%d %H:%M:%S %Z'), machine=machine_info())
+
+# %% ../nbs/00b_runner.ipynb #46a86464
+def render_notebook(nb_file, nbs_path=None) -> Path:
+    "Write executed notebook `nb_file` as `<stem>.html` beside it (images embedded; markdown images looked up in `nbs_path`), unless that page is newer; return its path."
+    import nbformat
+    from nbconvert import HTMLExporter
+    nb_file = Path(nb_file); page = nb_file.with_suffix('.html')
+    if page.exists() and page.stat().st_mtime >= nb_file.stat().st_mtime: return page
+    ex = HTMLExporter(template_name='lab', embed_images=True)
+    body, _ = ex.from_notebook_node(nbformat.read(nb_file, as_version=4),
+                                    resources={'metadata': {'name': nb_file.stem, 'path': str(nbs_path or nb_file.parent)}})
+    back = '<p style="margin:1em 2em"><a href="../index.html">&larr; run report</a></p>'
+    return atomic_write(page, body.replace('<main>', '<main>' + back, 1))
+
+# %% ../nbs/00b_runner.ipynb #448b7f5b
+from html import escape
+
+def _short(v):
+    "Floats to 4 significant digits, inside lists and dicts too."
+    if isinstance(v, float): return float(f'{v:.4g}')
+    if isinstance(v, list): return [_short(x) for x in v]
+    if isinstance(v, dict): return {k: _short(x) for k, x in v.items()}
+    return v
+
+def _fmt(v, limit:int=160) -> str:
+    "A recorded value as the report shows it (HTML-escaped): numbers to 4 significant digits, the rest as compact JSON, cut at `limit` characters."
+    s = json.dumps(_short(v))
+    return escape(s if len(s) <= limit else s[:limit].rstrip() + ' …')
+
+def _table(rows, cls:str='') -> str:
+    "An HTML table of (name, value-as-HTML) rows."
+    return f'<table class="{cls}">' + ''.join(f'<tr><th>{escape(str(k))}</th><td>{v}</td></tr>' for k, v in rows) + '</table>'
+
+_CSS = """body{font:15px/1.45 system-ui,sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}th,td{text-align:left;padding:.2em .8em;border-bottom:1px solid #ddd;vertical-align:top}
+td.num{text-align:right}code,pre{font-family:ui-monospace,monospace}
+pre.error{background:#fee;border-left:4px solid #c00;padding:.5em;white-space:pre-wrap}
+.ok{color:#070;font-weight:bold}.failed{color:#c00;font-weight:bold}.not-run{color:#888;font-weight:bold}
+section{border-top:2px solid #ccc;margin-top:1.5em}.figs{display:flex;flex-wrap:wrap;gap:8px}
+.figs img{max-width:380px;max-height:300px;border:1px solid #ddd}"""
+
+# %% ../nbs/00b_runner.ipynb #b137abbb
+def _status(entry) -> str: return entry['status'] if entry else 'not run'
+
+def _nb_section(out:Path, stem:str, entry, metrics:dict, nbs_path) -> str:
+    "One notebook's part of the report: status, time, links to its executed notebook, error, numbers, figures, parameters."
+    st = _status(entry)
+    h = f'<section id="{escape(stem)}"><h2>{escape(stem)} <span class="{st.replace(" ", "-")}">{st}</span></h2>'
+    if entry is None: return h + '<p>Not run: an earlier notebook failed.</p></section>'
+    ipynb, links = out/'notebooks'/f'{stem}.ipynb', ''
+    if ipynb.exists():
+        render_notebook(ipynb, nbs_path)
+        links = f' · <a href="notebooks/{escape(stem)}.html">executed notebook</a> (<a href="notebooks/{escape(stem)}.ipynb">.ipynb</a>)'
+    h += f'<p>{entry["seconds"]} s{links}</p>'
+    if st == 'failed': h += f'<pre class="error">cell {entry.get("cell")}: {escape(str(entry.get("error")))}</pre>'
+    if metrics: h += '<h3>Numbers</h3>' + _table([(k, _fmt(v)) for k, v in metrics.items()], 'numbers')
+    figs = [f'figures/{escape(stem)}-{i:02d}.png' for i in range(1, entry.get('figures', 0) + 1)]
+    if figs: h += '<h3>Figures</h3><div class="figs">' + ''.join(f'<a href="{f}"><img src="{f}" alt="{f}" loading="lazy"></a>' for f in figs) + '</div>'
+    if entry.get('parameters'): h += '<details><summary>parameters</summary>' + _table([(k, _fmt(v)) for k, v in entry['parameters'].items()]) + '</details>'
+    return h + '</section>'
+
+def _overview(s:dict, stems:list) -> str:
+    "The table of contents: one row per notebook with its status, seconds, figures and how many numbers it recorded."
+    rows = ''
+    for t in stems:
+        e, st = s['notebooks'].get(t) or {}, _status(s['notebooks'].get(t))
+        rows += (f'<tr><td><a href="#{escape(t)}">{escape(t)}</a></td><td class="{st.replace(" ", "-")}">{st}</td><td class="num">{e.get("seconds", "")}</td>'
+                 f'<td class="num">{e.get("figures", "")}</td><td class="num">{len(s["metrics"].get(t, {})) if e else ""}</td></tr>')
+    return '<table class="overview"><tr><th>notebook</th><th>status</th><th>seconds</th><th>figures</th><th>numbers</th></tr>' + rows + "</table>"
+
+# %% ../nbs/00b_runner.ipynb #403d102e
+def write_report(out, nbs_path=None) -> Path:
+    "Write `out/index.html`, the report of run folder `out` (from its `summary.json`), and each executed notebook as HTML; return the page's path."
+    out = Path(out)
+    if not (out/'summary.json').is_file(): raise FileNotFoundError(f"{out} holds no summary.json: not a run folder")
+    s = json.loads((out/'summary.json').read_text())
+    if nbs_path is None:
+        try: nbs_path = default_nbs_path()
+        except FileNotFoundError: pass  # images that markdown cells link then stay links
+    stems = list(dict.fromkeys([*s.get('sequence', []), *s['notebooks']]))  # run order, with those never reached
+    status = [_status(s['notebooks'].get(t)) for t in stems]
+    head = [('profile', f'<code>{escape(s["profile"])}</code>'), ('finished', escape(s.get('finished', 'not recorded'))),
+            ('notebooks', ', '.join(f'{status.count(k)} {k}' for k in ('ok', 'failed', 'not run') if k in status)),
+            ('time', f'{sum(e["seconds"] for e in s["notebooks"].values()):.0f} s'),
+            ('overrides', _fmt(s.get('overrides') or {})), ('kernel', escape(s.get('kernel', '')))]
+    head += [(k, escape(str(v))) for k, v in (s.get('machine') or {}).items()] or [('machine', 'not recorded')]
+    sections = ''.join(_nb_section(out, t, s['notebooks'].get(t), s['metrics'].get(t, {}), nbs_path) for t in stems)
+    title = escape(f'microsynth run {out.resolve().name} ({s["profile"]})')
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head><body>'
+            f'<h1>{title}</h1>{_table(head, "meta")}<h2>Notebooks</h2>{_overview(s, stems)}{sections}'
+            '<p>All numbers, unrounded: <a href="summary.json">summary.json</a></p></body></html>')
+    return atomic_write(out/'index.html', page)
