@@ -10,9 +10,9 @@ import numpy as np, pandas as pd
 from PIL import Image
 
 # %% auto #0
-__all__ = ['KINDS', 'PARAMS_FILE', 'set_seed', 'atomic_write', 'png_bytes', 'save_png', 'load_image', 'read_params',
-           'DatasetWriter', 'row_params', 'read_dataset', 'load_sample', 'boundary_overlay', 'show_images', 'show_pair',
-           'record', 'work_path']
+__all__ = ['KINDS', 'PARAMS_FILE', 'set_seed', 'atomic_write', 'png_bytes', 'save_png', 'load_image', 'check_number', 'check_dir',
+           'check_file', 'check_out_dir', 'check_device', 'read_params', 'DatasetWriter', 'row_params', 'read_dataset',
+           'load_sample', 'boundary_overlay', 'show_images', 'show_pair', 'record', 'work_path']
 
 # %% ../nbs/00_core.ipynb #62c14b06
 def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
@@ -28,12 +28,17 @@ def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 # %% ../nbs/00_core.ipynb #402f9583
+def _umask() -> int:
+    "The process's umask (reading it means setting it: put it straight back)."
+    m = os.umask(0o022); os.umask(m); return m
+
 def atomic_write(path, data:bytes|str):
     "Write `data` to `path` through a temp file in the same folder and an atomic rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str): data = data.encode()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: give the file the mode open() would
         with os.fdopen(fd, 'wb') as f: f.write(data)
         os.replace(tmp, path)
     except BaseException:
@@ -68,6 +73,59 @@ def load_image(path) -> np.ndarray:
             return np.array(im)
     except FileNotFoundError: raise
     except Exception as e: raise ValueError(f"{path} is not a readable image ({type(e).__name__}: {e})") from None
+
+# %% ../nbs/00_core.ipynb #4501bda9
+def check_number(name:str, value, lo=None, hi=None, integer:bool=False, lo_open:bool=False, hi_open:bool=False):
+    "`value` if it is a finite number (an int if `integer`) in [`lo`, `hi`] (ends open if `lo_open`/`hi_open`); else a ValueError naming `name` and the value."
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kinds):
+        raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
+    if not math.isfinite(value): raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if (lo is not None and (value <= lo if lo_open else value < lo)) or (hi is not None and (value >= hi if hi_open else value > hi)):
+        rng = f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{')' if hi_open else ']'}"
+        raise ValueError(f"{name} must be in {rng}, got {value!r}")
+    return value
+
+# %% ../nbs/00_core.ipynb #153a018d
+def check_dir(path, name:str) -> Path:
+    "`path` as a Path if it is an existing folder; else an error naming `name` and the path."
+    p = Path(path)
+    if not p.exists(): raise FileNotFoundError(f"{name} {p} does not exist")
+    if not p.is_dir(): raise ValueError(f"{name} {p} is a file, not a folder")
+    return p
+
+def check_file(path, name:str, exts=None) -> Path:
+    "`path` as a Path if it is a readable file (with a suffix among `exts`, if given); else an error naming `name` and the path."
+    p = Path(path)
+    if not p.exists(): raise FileNotFoundError(f"{name} {p} does not exist")
+    if p.is_dir(): raise ValueError(f"{name} {p} is a folder, not a file")
+    if exts is not None and p.suffix.lower() not in exts: raise ValueError(f"{name} {p}: unsupported file type {p.suffix!r}; expected one of {', '.join(sorted(exts))}")
+    try: open(p, 'rb').close()
+    except OSError as e: raise ValueError(f"{name} {p} cannot be read ({e.strerror})") from None
+    return p
+
+def check_out_dir(path, name:str) -> Path:
+    "`path` as a Path if it is a folder we can write into, or one we can create; else a ValueError naming `name` and the path. Creates nothing."
+    p = Path(path)
+    if p.exists() and not p.is_dir(): raise ValueError(f"{name} {p} is a file, not a folder")
+    q = p.absolute()
+    while not q.exists(): q = q.parent
+    if not q.is_dir(): raise ValueError(f"{name} {p}: {q} is a file, not a folder")
+    try: fd, probe = tempfile.mkstemp(dir=q, prefix='.microsynth-probe-'); os.close(fd); os.unlink(probe)
+    except OSError as e: raise ValueError(f"{name} {p}: cannot write in {q} ({e.strerror})") from None
+    return p
+
+# %% ../nbs/00_core.ipynb #01be66a9
+def check_device(device, name:str='device'):
+    "`device` if torch understands it and it is present here; else a ValueError naming `name` and the value."
+    import torch
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError, ValueError): raise ValueError(f"{name} must be a torch device such as 'cpu', 'cuda' or 'cuda:1', got {device!r}") from None
+    present = dict(cuda=torch.cuda.is_available, mps=lambda: torch.backends.mps.is_available()).get(d.type, lambda: True)
+    if not present(): raise ValueError(f"{name}={device!r}: there is no {d.type} device on this machine; use 'cpu'")
+    if d.type == 'cuda' and d.index is not None and d.index >= torch.cuda.device_count():
+        raise ValueError(f"{name}={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return device
 
 # %% ../nbs/00_core.ipynb #4d6ff8c7
 KINDS = ('images', 'masks', 'labels')
