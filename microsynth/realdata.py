@@ -4,12 +4,12 @@
 
 # %% ../nbs/00a_realdata.ipynb #a0673372
 from __future__ import annotations
-import csv, hashlib, io, os, re, urllib.parse, urllib.request
+import csv, hashlib, io, os, re, urllib.error, urllib.parse, urllib.request
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd
 import microsynth
-from .core import atomic_write, load_image
+from .core import atomic_write, load_image, check_dir, check_number
 
 # %% auto #0
 __all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'data_root', 'read_manifest', 'local_name', 'sha256', 'download', 'dataset_path',
@@ -50,7 +50,11 @@ def _https_fetch(name):
     src = SOURCES[name]
     def fetch(source_path):
         url = f"https://raw.githubusercontent.com/{src['repo']}/{src['commit']}/{urllib.parse.quote(source_path)}"
-        with urllib.request.urlopen(url, timeout=60) as r: return r.read()
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r: return r.read()
+        except OSError as e:  # no network, DNS, refused, timeout, HTTP 404 (URLError and HTTPError are OSErrors)
+            raise ConnectionError(f"cannot download {name} file {source_path} from {url}: {getattr(e, 'reason', None) or e}; "
+                                  "check the network, or point MICROSYNTH_DATA at a local copy of the data") from None
     return fetch
 
 def sha256(data:bytes) -> str: return hashlib.sha256(data).hexdigest()
@@ -114,8 +118,8 @@ def _pair_files(folder:Path):
 
 def load_pairs(folder, threshold:int|None=128) -> list:
     "Image/mask `Pair`s of `folder`, masks as uint8 classes {0,1} (≥ `threshold`; with None, masks must already be 0/1)."
-    folder = Path(folder)
-    if not folder.is_dir(): raise FileNotFoundError(f"real-data folder {folder} does not exist")
+    folder = check_dir(folder, 'real-data folder')
+    if threshold is not None: check_number('threshold', threshold, 0, 65535)
     files = _pair_files(folder)
     if not files: raise ValueError(f"{folder} holds no image/mask pairs")
     pairs = []
