@@ -4,24 +4,27 @@
 
 # %% ../nbs/05a_postprocess.ipynb #7470c4f4
 from __future__ import annotations
-import argparse, itertools, math, sys
+import argparse, itertools, json, math, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, measure
-from .core import load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
+from .core import check_device, check_dir, check_number, check_out_dir, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
 from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs, save_model, tbm_split, train_progressive, synthetic_samples
 
 # %% auto #0
-__all__ = ['clean_boundaries', 'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'predict',
-           'add_predict_parser', 'predict_cli']
+__all__ = ['PREDICT_OUT', 'clean_boundaries', 'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks',
+           'summarize_scores', 'predict', 'add_predict_parser', 'predict_cli']
 
 # %% ../nbs/05a_postprocess.ipynb #a2a8651b
 def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, open_radius:int=0, min_size:int=16,
                      thin:bool=True, width:int=1) -> np.ndarray:
     "Boundary mask uint8 {0,1} from a boundary probability map: threshold → closing → opening → small-blob removal → skeleton (→ dilate to `width`)."
+    check_number('threshold', threshold, 0, 1)
+    for k, v in dict(close_radius=close_radius, open_radius=open_radius, min_size=min_size).items(): check_number(k, v, 0, integer=True)
+    check_number('width', width, 1, integer=True)
     prob = np.asarray(prob, dtype=np.float32)
     if prob.ndim != 2: raise ValueError(f"expected a 2D probability map, got shape {prob.shape}")
     b = prob > threshold
@@ -85,52 +88,107 @@ def summarize_scores(df:pd.DataFrame, conf:float=0.99) -> dict:
     out['pixel_error_lo'], out['pixel_error_hi'] = (float(v) for v in agresti_coull(k, n, conf))
     return out
 
+# %% ../nbs/05a_postprocess.ipynb #c9647439
+PREDICT_OUT = ('masks', 'overlays', 'grains.csv', 'failed.csv', 'predict.json')  # everything predict writes in its folder
+
+def _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, pixel_size_um, overlap, device) -> list:
+    "The image files of `folder` once every option of `predict` is checked (None: the model's own value); a ValueError naming the first bad one. Writes nothing."
+    if threshold is not None: check_number('threshold', threshold, 0, 1)
+    for k, v in dict(close_radius=close_radius, open_radius=open_radius).items():
+        if v is not None: check_number(k, v, 0, integer=True)
+    check_number('pixel_size_um', pixel_size_um, 0, lo_open=True)
+    if overlap is not None: check_number('overlap', overlap, 0, integer=True)
+    check_device(device)
+    folder = check_dir(folder, 'image folder')
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    if not files: raise ValueError(f"image folder {folder} holds no images ({', '.join(sorted(IMAGE_EXTS))})")
+    out_dir = check_out_dir(out_dir, 'out folder')
+    other = sorted(p.name for p in out_dir.iterdir() if p.name not in PREDICT_OUT) if out_dir.is_dir() else []
+    other += [f'{d}/{p.name}' for d in ('masks', 'overlays') if (out_dir/d).is_dir() for p in (out_dir/d).iterdir() if p.suffix != '.png']
+    if other: raise ValueError(f"out folder {out_dir} holds files predict did not write ({', '.join(other[:3])}): give a new or empty folder, or one an earlier predict wrote")
+    return files
+
+# %% ../nbs/05a_postprocess.ipynb #519d87db
+def _clear_predict_out(out_dir:Path):
+    "Remove what an earlier `predict` wrote in `out_dir` (checked by `_check_predict_args` to hold nothing else)."
+    for d in ('masks', 'overlays'):
+        if (out_dir/d).is_dir():
+            for p in (out_dir/d).glob('*.png'): p.unlink()
+    for f in ('grains.csv', 'failed.csv', 'predict.json'): (out_dir/f).unlink(missing_ok=True)
+
+def _predict_input(f:Path, seen:dict) -> np.ndarray:
+    "The 8-bit image of file `f`, or a ValueError saying why `predict` cannot take it."
+    if f.stem in seen: raise ValueError(f"same name as {seen[f.stem]}: its mask would overwrite that one's (rename one of them)")
+    seen[f.stem] = f.name
+    im = load_image(f)
+    if im.dtype != np.uint8: raise ValueError(f"{int(im.max()).bit_length() if im.size else 16}-bit pixels ({im.dtype}, max {im.max()}): predict reads 8-bit grey or RGB images; convert it first")
+    return im
+
+def _report_failed(failed:list, n:int):
+    "The skipped images as a table on stderr."
+    if not failed: return
+    print(f"{len(failed)} of {n} images failed (also in failed.csv):", file=sys.stderr)
+    print(pd.DataFrame(failed).to_string(index=False, justify='left', max_colwidth=120), file=sys.stderr)
+
 # %% ../nbs/05a_postprocess.ipynb #d6a7347d
 def predict(model_path, folder, out_dir, threshold:float=0.5, close_radius:int=1, open_radius:int=0,
             pixel_size_um:float=1.0, overlap:int=None, device='cpu') -> dict:
-    "Segment every image in `folder` with the model saved in `model_path`; write masks/, overlays/ and grains.csv to `out_dir`. Returns dict(done, failed)."
-    folder, out_dir = Path(folder), Path(out_dir)
-    if not folder.is_dir(): raise FileNotFoundError(f"image folder {folder} does not exist")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS)
-    if not files: raise ValueError(f"no images ({', '.join(sorted(IMAGE_EXTS))}) in {folder}")
+    "Segment every image in `folder` with the model saved in `model_path`; write masks/, overlays/, grains.csv (and failed.csv) to `out_dir`. Returns dict(done, failed)."
+    files = _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, pixel_size_um, overlap, device)
+    out_dir = Path(out_dir)
     model, cfg = load_model(model_path, device)
     tile = cfg['crop']; overlap = tile // 4 if overlap is None else overlap
-    rows, failed = [], []
-    for f in files:
-        try: im = load_image(f)
-        except ValueError as e:
-            failed.append(dict(name=f.name, error=str(e))); print(f"skipped {f.name}: {e}", file=sys.stderr); continue
-        mask = clean_boundaries(predict_probs(model, im, tile, overlap, device), threshold, close_radius, open_radius)
-        save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
-        save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
-        rows.append(dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um)))
-    atomic_write(out_dir/'grains.csv', pd.DataFrame(rows).to_csv(index=False))
+    if overlap >= tile: raise ValueError(f"overlap must be below the model's tile of {tile} px, got {overlap}")
+    _clear_predict_out(out_dir)
+    rows, failed, seen = [], [], {}
+    for k, f in enumerate(files, 1):
+        t0 = time.time()
+        try:  # every per-image failure skips that image only, leaving none of its files
+            im = _predict_input(f, seen)
+            mask = clean_boundaries(predict_probs(model, im, tile, overlap, device, progress=True), threshold, close_radius, open_radius)
+            row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
+            save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
+            save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
+        except Exception as e:
+            if seen.get(f.stem) == f.name:
+                for d in ('masks', 'overlays'): (out_dir/d/f'{f.stem}.png').unlink(missing_ok=True)
+            failed.append(dict(name=f.name, error=' '.join(str(e).split()) or type(e).__name__))
+            print(f"[{k}/{len(files)}] {f.name}: skipped: {failed[-1]['error']}", file=sys.stderr, flush=True); continue
+        rows.append(row)
+        print(f"[{k}/{len(files)}] {f.name}: {im.shape[0]}x{im.shape[1]}, {row['n_grains_all']} grains ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
+    cols = ['name', 'height', 'width', 'pixel_size_um', *grain_summary(np.zeros((2, 2), np.uint8))]
+    atomic_write(out_dir/'grains.csv', pd.DataFrame(rows, columns=cols).to_csv(index=False))
     if failed: atomic_write(out_dir/'failed.csv', pd.DataFrame(failed).to_csv(index=False))
+    _report_failed(failed, len(files))
+    atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
+                 options=dict(threshold=threshold, close_radius=close_radius, open_radius=open_radius, pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
     return dict(done=[r['name'] for r in rows], failed=failed)
 
 def add_predict_parser(subparsers):
     "Add the `predict` subcommand to an argparse `subparsers` (for `microsynth predict`)."
+    from microsynth.cli import number_arg
     p = subparsers.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model')
     p.add_argument('model', help='folder written by save_model (model.pth + model.json)')
     p.add_argument('folder', help='folder of images (png/jpg/tif), any size')
-    p.add_argument('out', help='output folder: masks/, overlays/, grains.csv')
-    p.add_argument('--threshold', type=float, default=0.5)
-    p.add_argument('--close-radius', type=int, default=1)
-    p.add_argument('--open-radius', type=int, default=0)
-    p.add_argument('--pixel-size-um', type=float, default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
-    p.add_argument('--overlap', type=int, default=None, help='tile overlap in pixels (default: tile/4)')
+    p.add_argument('out', help='output folder: masks/, overlays/, grains.csv, failed.csv (new, or one an earlier predict wrote: its results are replaced)')
+    p.add_argument('--threshold', type=number_arg(0, 1), default=0.5, help='boundary probability above which a pixel is boundary, in [0, 1]')
+    p.add_argument('--close-radius', type=number_arg(0, integer=True), default=1)
+    p.add_argument('--open-radius', type=number_arg(0, integer=True), default=0)
+    p.add_argument('--pixel-size-um', type=number_arg(0, lo_open=True), default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
+    p.add_argument('--overlap', type=number_arg(0, integer=True), default=None, help='tile overlap in pixels (default: tile/4)')
     p.add_argument('--device', default='cpu')
     p.set_defaults(fn=_run_predict)
     return p
 
 def _run_predict(a):
     r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device)
-    print(f"{len(r['done'])} images segmented into {a.out}" + (f"; {len(r['failed'])} failed: {[f['name'] for f in r['failed']]}" if r['failed'] else ''))
-    return 1 if r['failed'] and not r['done'] else 0
+    print(f"{len(r['done'])} images segmented into {a.out}" + (f"; {len(r['failed'])} failed (failed.csv)" if r['failed'] else ''))
+    return 1 if r['failed'] else 0
 
 def predict_cli(argv=None) -> int:
-    "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`."
-    ap = argparse.ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
+    "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`. Exit status 0 all done, 1 some images failed."
+    from microsynth.cli import ArgumentParser
+    ap = ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
     add_predict_parser(sub)
     a = ap.parse_args(['predict', *(argv if argv is not None else sys.argv[1:])])
     return a.fn(a)
