@@ -180,7 +180,7 @@ def _check_sample(sid, image, mask, labels, classes):
 class DatasetWriter:
     "Write samples and their parameter rows to a dataset folder: atomic per file, resumable, table flushed every `flush_every` samples."
     def __init__(self, path, classes=(0, 1), flush_every:int=32):
-        self.path, self.classes, self.flush_every = Path(path), tuple(classes), flush_every
+        self.path, self.classes, self.flush_every = check_out_dir(path, 'dataset folder'), tuple(classes), flush_every
         self.path.mkdir(parents=True, exist_ok=True)
         for tmp in self.path.rglob('.*.tmp'): tmp.unlink()  # leftovers of a killed run: never complete files
         pf = self.path/PARAMS_FILE

@@ -5,11 +5,11 @@ import io, json, os, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from PIL import Image
-from microsynth.core import atomic_write, check_number, check_out_dir, DatasetWriter, save_png
+from microsynth.core import atomic_write, DatasetWriter, save_png
 from microsynth.grains import GrainParams, render
 from microsynth.postprocess import clean_boundaries, predict
 from microsynth.realdata import download, load_pairs
-from microsynth.runner import parse_overrides, check_overrides
+from microsynth.runner import parse_overrides
 from microsynth.segmentation import Sample, load_model, save_model, train_progressive
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,12 +66,19 @@ def test_set_value_of_the_wrong_kind(tmp_path, nb, item, msg):
     assert rc == 2; one_line(err, f'--set {item.split("=")[0]}=', msg)
     assert not (tmp_path/'r').exists()
 
+@pytest.mark.parametrize('item,msg', [('pretrained=False', "--set pretrained=False: 'False' is not a TOML value; TOML writes booleans in lower case"),
+                                      ('kT=0.5.5', "--set kT=0.5.5: '0.5.5' is not a TOML value"), ('seed=', "--set seed=: '' is not a TOML value")])
+def test_parse_overrides_refuses_what_is_not_toml(item, msg):
+    with pytest.raises(ValueError) as e: parse_overrides([item])
+    assert msg in str(e.value)
+
 def test_set_text_needs_quotes():
     with pytest.raises(ValueError, match="""--set arch=resnet34: 'resnet34' is not a TOML value; text needs quotes: --set 'arch="resnet34"'"""):
         parse_overrides(['arch=resnet34'])
     assert parse_overrides(['arch="resnet34"']) == {'arch': 'resnet34'}
 
 def test_set_int_for_float_becomes_float():
+    from microsynth.runner import check_overrides
     assert check_overrides({'kT': 1}, [NBS/'01_potts.ipynb']) == {'kT': 1.0}
 
 def test_set_given_twice():
@@ -297,6 +304,7 @@ def test_saved_model_is_readable_by_others(model_dir):
 # ---- paths and numbers in the library -------------------------------------------------------------------------------
 
 def test_check_helpers(tmp_path):
+    from microsynth.core import check_number, check_out_dir
     with pytest.raises(ValueError, match='kT must be a finite number, got inf'): check_number('kT', float('inf'))
     with pytest.raises(ValueError, match=r'n must be in \[1, 10\], got 11'): check_number('n', 11, 1, 10, integer=True)
     f = tmp_path/'f'; f.write_text('x')
@@ -320,3 +328,17 @@ def test_realdata_notebook_holds_on_another_copy(tmp_path, data_dir):
     r = subprocess.run([str(Path(sys.executable).parent/'nbdev_test'), '--path', '00a_realdata.ipynb'], cwd=NBS, capture_output=True, text=True,
                        env={**os.environ, 'PYTHONPATH': str(ROOT), 'MICROSYNTH_DATA': str(tmp_path)})
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+
+# ---- writers refuse before the folder exists -------------------------------------------------------------------------
+
+def test_dataset_writer_on_a_file(tmp_path):
+    f = tmp_path/'ds'; f.write_text('mine')
+    with pytest.raises(ValueError, match=f'dataset folder {f} is a file, not a folder'): DatasetWriter(f)
+    assert f.read_text() == 'mine'
+
+@pytest.mark.parametrize('kw,msg', [(dict(kT=float('nan')), 'kT must be a finite number, got nan'), (dict(mcs=2.5), 'mcs must be an integer, got 2.5'),
+                                    (dict(kT=-1.), r'kT must be in \[0, inf\], got -1.0')])
+def test_potts_write_slices_checks_first(tmp_path, kw, msg):
+    from microsynth.potts import write_slices
+    with pytest.raises(ValueError, match=msg): write_slices(tmp_path/'slices', 8, **{'mcs': 2, **kw})
+    assert not (tmp_path/'slices').exists()
