@@ -43,6 +43,7 @@ def astm_grain_size(mean_area_um2:float) -> float:
 
 def grain_table(labels:np.ndarray, pixel_size_um:float=1.0, exclude_border:bool=True) -> pd.DataFrame:
     "One row per grain of `labels` (0 = boundary): label, area (px, µm²), equivalent diameter (px, µm), touches_border."
+    check_number('pixel_size_um', pixel_size_um, 0, lo_open=True)
     labels = np.asarray(labels)
     rows = []
     for r in measure.regionprops(labels):

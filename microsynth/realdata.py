@@ -9,7 +9,7 @@ from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd
 import microsynth
-from .core import atomic_write, load_image, check_dir, check_number
+from .core import atomic_write, load_image, check_dir, check_number, check_out_dir
 
 # %% auto #0
 __all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'data_root', 'read_manifest', 'local_name', 'sha256', 'download', 'dataset_path',
@@ -66,7 +66,7 @@ def download(name:str, dest=None, fetch=None, files=None, progress:bool=True) ->
         unknown = set(files) - set(man['local'])
         if unknown: raise ValueError(f"not in the {name} manifest: {sorted(unknown)[:5]}")
         man = man[man['local'].isin(set(files))]
-    dest = Path(dest) if dest is not None else data_root()/name
+    dest = check_out_dir(dest if dest is not None else data_root()/name, 'dest')
     fetch = fetch or _https_fetch(name)
     for i, r in enumerate(man.itertuples(), 1):
         target = dest/r.local
