@@ -129,7 +129,8 @@ def _report_failed(failed:list, n:int):
     "The skipped images as a table on stderr."
     if not failed: return
     print(f"{len(failed)} of {n} images failed (also in failed.csv):", file=sys.stderr)
-    print(pd.DataFrame(failed).to_string(index=False, justify='left', max_colwidth=120), file=sys.stderr)
+    w = max(len('image'), *(len(f['name']) for f in failed))
+    print('\n'.join([f"  {'image':<{w}}  why", *(f"  {f['name']:<{w}}  {f['error']}" for f in failed)]), file=sys.stderr)
 
 # %% ../nbs/05a_postprocess.ipynb #d6a7347d
 def predict(model_path, folder, out_dir, threshold:float=0.5, close_radius:int=1, open_radius:int=0,
@@ -146,7 +147,7 @@ def predict(model_path, folder, out_dir, threshold:float=0.5, close_radius:int=1
         t0 = time.time()
         try:  # every per-image failure skips that image only, leaving none of its files
             im = _predict_input(f, seen)
-            mask = clean_boundaries(predict_probs(model, im, tile, overlap, device, progress=True), threshold, close_radius, open_radius)
+            mask = clean_boundaries(predict_probs(model, im, tile, overlap, device, progress=sys.stdout.isatty()), threshold, close_radius, open_radius)
             row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
             save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
             save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))

@@ -197,7 +197,7 @@ def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device=
     acc, cnt = torch.zeros(h, w), torch.zeros(h, w)
     boxes = [(y, x0) for y in _starts(h, tile, tile - overlap) for x0 in _starts(w, tile, tile - overlap)]
     starts = range(0, len(boxes), bs)
-    if progress and len(starts) > 1:
+    if progress and len(starts) > 4:  # a bar only for an image worth waiting for
         from fastprogress.fastprogress import progress_bar
         starts = progress_bar(starts, leave=False)
     for i in starts:

@@ -351,3 +351,11 @@ def test_grain_table_pixel_size():
     from microsynth.postprocess import grain_table, grain_summary
     with pytest.raises(ValueError, match=r'pixel_size_um must be in \(0, inf\], got -1'): grain_table(np.ones((4, 4), int), pixel_size_um=-1)
     with pytest.raises(ValueError, match='pixel_size_um must be a finite number, got inf'): grain_summary(np.zeros((4, 4), np.uint8), float('inf'))
+
+def test_predict_probs_progress_bar_same_result(model_dir, capsys):
+    "Long work shows progress (a bar over batches of tiles, in a terminal); it changes nothing in the result."
+    from microsynth.segmentation import predict_probs
+    model, _ = load_model(model_dir)
+    im = toy(160, 3).image
+    a, b = predict_probs(model, im, 64, 16, bs=1, progress=True), predict_probs(model, im, 64, 16, bs=1)
+    assert np.array_equal(a, b)
