@@ -9,7 +9,7 @@ from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd
 import microsynth
-from .core import atomic_write, load_image, check_dir, check_number, check_out_dir
+from .core import atomic_write, load_image, check_dir, check_file, check_number, check_out_dir
 
 # %% auto #0
 __all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'data_root', 'read_manifest', 'local_name', 'sha256', 'download', 'dataset_path',
@@ -167,7 +167,7 @@ def polygon_masks(csv_path, shape) -> dict:
     "Binary uint8 masks {image name: mask} from an Aachen–Heerlen polygon CSV; `shape` is (H, W) or a dict name → (H, W)."
     from skimage.draw import polygon
     masks = {}
-    with open(csv_path, newline='') as f:
+    with open(check_file(csv_path, 'polygon CSV'), newline='') as f:
         for i, fields in enumerate(csv.reader(f), 1):
             if not fields or (i == 1 and Path(fields[0].strip()).suffix.lower() not in IMAGE_EXTS): continue  # blank line or header
             name, _, v = parse_polygon_line(fields, f'line {i} of {csv_path}')

@@ -359,3 +359,8 @@ def test_predict_probs_progress_bar_same_result(model_dir, capsys):
     im = toy(160, 3).image
     a, b = predict_probs(model, im, 64, 16, bs=1, progress=True), predict_probs(model, im, 64, 16, bs=1)
     assert np.array_equal(a, b)
+
+def test_polygon_csv_path_kinds(tmp_path):
+    from microsynth.realdata import polygon_masks
+    with pytest.raises(FileNotFoundError, match=f'polygon CSV {tmp_path/"none.csv"} does not exist'): polygon_masks(tmp_path/'none.csv', (8, 8))
+    with pytest.raises(ValueError, match=f'polygon CSV {tmp_path} is a folder, not a file'): polygon_masks(tmp_path, (8, 8))
