@@ -8,14 +8,32 @@ import argparse, json, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['parser', 'main']
+__all__ = ['BAD_INPUT', 'ArgumentParser', 'number_arg', 'parser', 'main']
+
+# %% ../nbs/00c_cli.ipynb #37ba2a90
+class ArgumentParser(argparse.ArgumentParser):
+    "argparse whose errors are the one line every microsynth command prints: `microsynth: error: …`, exit status 2."
+    def error(self, message): self.exit(2, f"microsynth: error: {message} (see {self.prog} -h)\n")
+
+def number_arg(lo=None, hi=None, integer:bool=False, lo_open:bool=False, hi_open:bool=False):
+    "An argparse `type`: the argument as a number (an int if `integer`), checked by `core.check_number`."
+    from microsynth.core import check_number
+    def number(s):
+        try: v = int(s) if integer else float(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected {'an integer' if integer else 'a number'}, got {s!r}") from None
+        try: return check_number('value', v, lo, hi, integer, lo_open, hi_open)
+        except ValueError as e: raise argparse.ArgumentTypeError(str(e).removeprefix('value ')) from None
+    return number
 
 # %% ../nbs/00c_cli.ipynb #c4ac6625
 def _run(a):
+    from microsynth.core import check_dir, check_out_dir
     from microsynth.runner import run, parse_overrides
-    s = run(a.profile, out=a.out, only=a.only, nbs_path=a.nbs, overrides=parse_overrides(a.set))
-    print(f"summary: {Path(a.out or Path('runs')/a.profile).resolve()/'summary.json'}")
-    print(f"report: {Path(a.out or Path('runs')/a.profile).resolve()/'index.html'}")  # the last line: open it in a browser
+    out = check_out_dir(a.out or Path('runs')/a.profile, '--out')
+    if a.nbs: check_dir(a.nbs, '--nbs')
+    s = run(a.profile, out=out, only=a.only, nbs_path=a.nbs, overrides=parse_overrides(a.set))
+    print(f"summary: {out.resolve()/'summary.json'}")
+    print(f"report: {out.resolve()/'index.html'}")  # the last line: open it in a browser
     return 0
 
 def _report(a):
@@ -23,9 +41,13 @@ def _report(a):
     print(f"report: {write_report(a.run_dir).resolve()}"); return 0
 
 def _data(a):
-    from microsynth.realdata import data_root, download
+    from microsynth.core import check_out_dir
+    from microsynth.realdata import SOURCES, data_root, download
     if a.action == 'path': print(data_root()); return 0
-    for name in a.names: print(download(name, a.dest and Path(a.dest)/name))
+    unknown = [n for n in a.names if n not in SOURCES]
+    if unknown: raise ValueError(f"data fetch {' '.join(unknown)}: no such data set; expected {' or '.join(sorted(SOURCES))}")
+    root = check_out_dir(a.dest, '--dest') if a.dest else check_out_dir(data_root(), 'data folder (MICROSYNTH_DATA)')
+    for name in a.names: print(download(name, root/name))
     return 0
 
 def _profiles(a):
@@ -36,14 +58,15 @@ def _profiles(a):
 
 # %% ../nbs/00c_cli.ipynb #7bbd55df
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser('microsynth', description='Synthetic labelled microscopy images for segmentation.')
+    p = ArgumentParser('microsynth', description='Synthetic labelled microscopy images for segmentation.')
+    p.add_argument('--debug', action='store_true', help='on an error, show the full traceback instead of one line')
     sub = p.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='execute the notebook sequence with papermill on one profile')
     r.add_argument('--profile', default='smoke', help='smoke (CPU, minutes), laptop (CPU, ~1 h per notebook) or paper (GPU)')
     r.add_argument('--only', nargs='+', help='notebook name prefixes to run, e.g. 01 02')
     r.add_argument('--out', help='run folder (default runs/<profile>)')
     r.add_argument('--nbs', help='notebooks folder (default: the repository\'s nbs/)')
-    r.add_argument('--set', action='append', metavar='NAME=VALUE', help='override one parameter for this run, e.g. --set pretrained=false (repeatable; VALUE in TOML syntax)')
+    r.add_argument('--set', action='append', metavar='NAME=VALUE', help='override one parameter for this run, e.g. --set pretrained=false (repeatable; VALUE in TOML syntax: text in quotes)')
     r.set_defaults(fn=_run)
     d = sub.add_parser('data', help='the real data: where it is, or fetch it (verified against the manifests)')
     d.add_argument('action', choices=['path', 'fetch'])
@@ -60,15 +83,30 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(fn=_report)
     return p
 
+BAD_INPUT = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError)  # exit status 2; anything else failed during the work: 1
+
+def _error_line(e:BaseException) -> str:
+    "One line for exception `e`: its message with the whitespace folded (the type's name added where the message alone says too little)."
+    msg = ' '.join(str(e).split())
+    return msg if msg and isinstance(e, (*BAD_INPUT, OSError, RuntimeError)) else f"{type(e).__name__}: {msg}".rstrip(': ')
+
 def main(argv=None) -> int:
-    "Entry point of the `microsynth` command."
+    "Entry point of the `microsynth` command: 0 done, 1 a failure during the work, 2 bad input (one line on stderr; `--debug` for the traceback)."
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ['predict']:
-        from microsynth.postprocess import predict_cli
-        fn, a = (lambda _: predict_cli(argv[1:])), argparse.Namespace(cmd='predict')
-    else: a = parser().parse_args(argv); fn = a.fn
-    try: return fn(a)
-    except (ValueError, FileNotFoundError) as e:
-        print(f'microsynth {a.cmd}: error: {e}', file=sys.stderr); return 2
-    except RuntimeError as e:  # a notebook failed: its name, cell and error
-        print(f'microsynth {a.cmd}: {e}', file=sys.stderr); return 1
+    debug = '--debug' in argv; argv = [x for x in argv if x != '--debug']
+    if not debug:  # libraries' notices to developers (torch, fastai, pandas deprecations) are noise to a user
+        import warnings; warnings.filterwarnings('ignore', category=FutureWarning); warnings.filterwarnings('ignore', category=DeprecationWarning)
+    try:
+        if argv[:1] == ['predict']:
+            from microsynth.postprocess import predict_cli
+            return predict_cli(argv[1:])
+        a = parser().parse_args(argv)
+        return a.fn(a)
+    except KeyboardInterrupt:
+        if debug: raise
+        print('microsynth: interrupted', file=sys.stderr); return 130
+    except Exception as e:
+        if debug: raise
+        bad = isinstance(e, BAD_INPUT)
+        print(f"microsynth: error: {_error_line(e)}" + ('' if bad else ' (--debug shows the traceback)'), file=sys.stderr)
+        return 2 if bad else 1

@@ -13,7 +13,7 @@ from numba import njit
 from scipy import ndimage as ndi, stats
 from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
-from .core import DatasetWriter, load_image, read_dataset, row_params
+from .core import DatasetWriter, check_number, load_image, read_dataset, row_params
 from .realdata import split_by_source
 from .textures import build_dictionary, mtcracks_folder, synth_textures
 
@@ -177,6 +177,8 @@ def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, va
                         n_best:int=5, roughness:float=0.7, batch:int=64) -> Path:
     "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`; resumable."
     if td.params.get('folder') is None: raise ValueError("build the texture dictionary from a folder so that rows can rebuild it")
+    check_number('n', n, 1, integer=True); check_number('size', size, 8, integer=True); check_number('seed', seed, 0, integer=True)
+    check_number('valid_frac', valid_frac, 0, 0.5)  # every round(1/valid_frac)-th pair is held out: above 1/2 it would be all of them
     out = Path(out); tex_params = {f'tex_{k}': td.params[k] for k in _TEX_KEYS}
     with DatasetWriter(out) as w:
         todo = [i for i in range(n) if f'{i:06d}' not in w]

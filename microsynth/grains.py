@@ -12,6 +12,7 @@ from scipy.interpolate import CubicSpline
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, cKDTree
 from scipy.special import ndtri
+from .core import check_number
 
 # %% auto #0
 __all__ = ['RANGES', 'RECIPE', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_edges', 'torus_edges',
@@ -62,6 +63,8 @@ class GrainParams:
         "Raise a `ValueError` naming the field if a value is out of range (and, given `size`, if there are more grains than pixels)."
         def need(ok, name, what):
             if not ok: raise ValueError(f"GrainParams.{name} must be {what}, got {getattr(self, name)!r}")
+        for f in fields(self):  # every float a finite number: inf or nan would render garbage, not fail
+            if f.type == 'float': check_number(f'GrainParams.{f.name}', getattr(self, f.name))
         for k in _INT: need(isinstance(getattr(self, k), (int, np.integer)) and not isinstance(getattr(self, k), bool), k, 'an int')
         need(self.n_grains >= 1, 'n_grains', 'a positive number of grains')
         need(self.lloyd_steps >= 0, 'lloyd_steps', '>= 0')
@@ -69,9 +72,9 @@ class GrainParams:
         need(self.boundary_width >= 1, 'boundary_width', '>= 1 px')
         need(self.perlin_octaves >= 1, 'perlin_octaves', '>= 1')
         need(self.blur_ksize >= 1 and self.blur_ksize % 2 == 1, 'blur_ksize', 'an odd kernel size >= 1')
-        for k in ('spline_amp', 'grain_spread', 'neighbour_contrast', 'perlin_amp', 'white_noise', 'jitter'):
-            need(float(getattr(self, k)) >= 0, k, 'non-negative')
-        for k in ('boundary_intensity', 'boundary_alpha', 'grain_mean'): need(0 <= getattr(self, k) <= 1, k, 'in [0, 1]')
+        for k in ('spline_amp', 'jitter'): need(getattr(self, k) >= 0, k, 'non-negative')
+        for k in ('boundary_intensity', 'boundary_alpha', 'grain_mean', 'grain_spread', 'neighbour_contrast', 'perlin_amp', 'white_noise'):
+            need(0 <= getattr(self, k) <= 1, k, 'in [0, 1] (a fraction of the grey range)')
         need(0 < self.perlin_wavelength <= 1, 'perlin_wavelength', 'a fraction of the grain diameter in (0, 1]')
         need(0 < self.perlin_persistence <= 1, 'perlin_persistence', 'in (0, 1]')
         need(.1 <= self.stretch <= 10, 'stretch', 'an aspect ratio in [0.1, 10]')
@@ -122,8 +125,10 @@ def check_ranges(r:dict) -> dict:
     "Validate sampling ranges: known names, lo <= hi, and each within what `GrainParams` accepts."
     bad = set(r) - set(RANGES)
     if bad: raise ValueError(f"unknown range(s) {sorted(bad)}; known: {sorted(RANGES)}")
+    num = lambda x: isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)) and math.isfinite(x)
     for k, v in r.items():
-        if len(v) != 2 or not v[0] <= v[1]: raise ValueError(f"range {k} must be a (lo, hi) pair with lo <= hi, got {v!r}")
+        if np.ndim(v) != 1 or len(v) != 2 or not all(map(num, v)) or not v[0] <= v[1]:
+            raise ValueError(f"range {k} must be a (lo, hi) pair of finite numbers with lo <= hi, got {v!r}")
     lo_ok = dict(diameter=lambda v: v[0] > 0, perlin_wavelength=lambda v: 0 < v[0] and v[1] <= 1,
                  stretch=lambda v: .1 <= v[0] and v[1] <= 10, blur_ksize=lambda v: v[0] >= 1,
                  boundary_width=lambda v: v[0] >= 1, spline_points=lambda v: v[0] >= 1, perlin_octaves=lambda v: v[0] >= 1)

@@ -4,18 +4,18 @@
 
 # %% ../nbs/05a_postprocess.ipynb #7470c4f4
 from __future__ import annotations
-import argparse, inspect, itertools, math, sys
+import argparse, inspect, itertools, json, math, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, measure, segmentation
-from .core import load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
+from .core import check_device, check_dir, check_number, check_out_dir, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
 from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs, save_model, tbm_split, train_progressive, synthetic_samples
 
 # %% auto #0
-__all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',
+__all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',
            'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'pick_postprocess',
            'postprocess_spec', 'predict', 'add_predict_parser', 'predict_cli']
 
@@ -27,13 +27,15 @@ def _prob_map(prob) -> np.ndarray:
 
 def _widen(b:np.ndarray, width:int) -> np.ndarray:
     "A one-pixel boundary mask dilated to about `width` px (odd widths exact), as uint8 {0,1}."
-    if not isinstance(width, (int, np.integer)) or width < 1: raise ValueError(f"width must be a whole number of pixels >= 1, got {width!r}")
+    check_number('width', width, 1, integer=True)
     if width > 1: b = ndi.binary_dilation(b, iterations=width // 2)
     return b.astype(np.uint8)
 
 def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, open_radius:int=0, min_size:int=16,
                      thin:bool=True, width:int=1) -> np.ndarray:
     "Boundary mask uint8 {0,1} from a boundary probability map: threshold → closing → opening → small-blob removal → skeleton (→ dilate to `width`)."
+    check_number('threshold', threshold, 0, 1)
+    for k, v in dict(close_radius=close_radius, open_radius=open_radius, min_size=min_size).items(): check_number(k, v, 0, integer=True)
     prob = _prob_map(prob)
     b = prob > threshold
     if close_radius > 0: b = morphology.closing(b, morphology.disk(close_radius))
@@ -46,10 +48,7 @@ def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, o
 def seeded_watershed(prob:np.ndarray, sigma:float=1.0, h:float=0.1, width:int=1) -> np.ndarray:
     "Boundary mask uint8 {0,1}: smooth `prob` (Gaussian `sigma` px), one marker per h-minimum (basin ≥ `h` deep), flood, keep the one-pixel watershed lines (→ dilate to `width`)."
     prob = _prob_map(prob)
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not math.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma must be a positive number of pixels, got {sigma!r}")
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.number)) or not 0 < h < 1:
-        raise ValueError(f"h must be in (0, 1): a basin depth in boundary probability, got {h!r}")
+    check_number('sigma', sigma, 0, lo_open=True); check_number('h', h, 0, 1, lo_open=True, hi_open=True)
     p = ndi.gaussian_filter(prob, float(sigma))
     markers, n = ndi.label(morphology.h_minima(p, float(h)))
     if n < 2: return _widen(np.zeros(p.shape, bool), width)  # one basin (or a flat map): one grain, no boundary
@@ -80,6 +79,7 @@ def astm_grain_size(mean_area_um2:float) -> float:
 
 def grain_table(labels:np.ndarray, pixel_size_um:float=1.0, exclude_border:bool=True) -> pd.DataFrame:
     "One row per grain of `labels` (0 = boundary): label, area (px, µm²), equivalent diameter (px, µm), touches_border."
+    check_number('pixel_size_um', pixel_size_um, 0, lo_open=True)
     labels = np.asarray(labels)
     rows = []
     for r in measure.regionprops(labels):
@@ -135,6 +135,49 @@ def pick_postprocess(probs, samples, method:str='watershed', grid:dict|None=None
     def score(c): return float(score_masks([boundaries_from(p, method, **c, **fixed) for p in probs], samples)[['mAP', 'ARI']].mean().sum())
     return dict(method=method, **max(combos, key=score), **fixed)
 
+# %% ../nbs/05a_postprocess.ipynb #c9647439
+PREDICT_OUT = ('masks', 'overlays', 'grains.csv', 'failed.csv', 'predict.json')  # everything predict writes in its folder
+
+def _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, pixel_size_um, overlap, device) -> list:
+    "The image files of `folder` once every option of `predict` is checked (None: the model's own value); a ValueError naming the first bad one. Writes nothing."
+    if threshold is not None: check_number('threshold', threshold, 0, 1)
+    for k, v in dict(close_radius=close_radius, open_radius=open_radius).items():
+        if v is not None: check_number(k, v, 0, integer=True)
+    check_number('pixel_size_um', pixel_size_um, 0, lo_open=True)
+    if overlap is not None: check_number('overlap', overlap, 0, integer=True)
+    check_device(device)
+    folder = check_dir(folder, 'image folder')
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    if not files: raise ValueError(f"image folder {folder} holds no images ({', '.join(sorted(IMAGE_EXTS))})")
+    out_dir = check_out_dir(out_dir, 'out folder')
+    other = sorted(p.name for p in out_dir.iterdir() if p.name not in PREDICT_OUT) if out_dir.is_dir() else []
+    other += [f'{d}/{p.name}' for d in ('masks', 'overlays') if (out_dir/d).is_dir() for p in (out_dir/d).iterdir() if p.suffix != '.png']
+    if other: raise ValueError(f"out folder {out_dir} holds files predict did not write ({', '.join(other[:3])}): give a new or empty folder, or one an earlier predict wrote")
+    return files
+
+# %% ../nbs/05a_postprocess.ipynb #519d87db
+def _clear_predict_out(out_dir:Path):
+    "Remove what an earlier `predict` wrote in `out_dir` (checked by `_check_predict_args` to hold nothing else)."
+    for d in ('masks', 'overlays'):
+        if (out_dir/d).is_dir():
+            for p in (out_dir/d).glob('*.png'): p.unlink()
+    for f in ('grains.csv', 'failed.csv', 'predict.json'): (out_dir/f).unlink(missing_ok=True)
+
+def _predict_input(f:Path, seen:dict) -> np.ndarray:
+    "The 8-bit image of file `f`, or a ValueError saying why `predict` cannot take it."
+    if f.stem in seen: raise ValueError(f"same name as {seen[f.stem]}: its mask would overwrite that one's (rename one of them)")
+    seen[f.stem] = f.name
+    im = load_image(f)
+    if im.dtype != np.uint8: raise ValueError(f"{int(im.max()).bit_length() if im.size else 16}-bit pixels ({im.dtype}, max {im.max()}): predict reads 8-bit grey or RGB images; convert it first")
+    return im
+
+def _report_failed(failed:list, n:int):
+    "The skipped images as a table on stderr."
+    if not failed: return
+    print(f"{len(failed)} of {n} images failed (also in failed.csv):", file=sys.stderr)
+    w = max(len('image'), *(len(f['name']) for f in failed))
+    print('\n'.join([f"  {'image':<{w}}  why", *(f"  {f['name']:<{w}}  {f['error']}" for f in failed)]), file=sys.stderr)
+
 # %% ../nbs/05a_postprocess.ipynb #d6a7347d
 def postprocess_spec(saved:dict|None=None, method:str|None=None, **given) -> dict:
     "The spec to apply: `saved` (a model's, else `DEFAULT_POST`) with the `given` options that are not None; another `method` starts from its own defaults."
@@ -149,55 +192,68 @@ def postprocess_spec(saved:dict|None=None, method:str|None=None, **given) -> dic
 
 def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=None, open_radius:int=None,
             pixel_size_um:float=1.0, overlap:int=None, device='cpu', method:str=None, sigma:float=None, h:float=None, width:int=None) -> dict:
-    "Segment every image in `folder` with the model saved in `model_path` and its saved post-processing (options override it); write masks/, overlays/, grains.csv to `out_dir`."
-    folder, out_dir = Path(folder), Path(out_dir)
-    if not folder.is_dir(): raise FileNotFoundError(f"image folder {folder} does not exist")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS)
-    if not files: raise ValueError(f"no images ({', '.join(sorted(IMAGE_EXTS))}) in {folder}")
+    "Segment every image in `folder` with the model in `model_path` and its saved post-processing (options override it); write masks/, overlays/, grains.csv (and failed.csv) to `out_dir`."
+    files = _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, pixel_size_um, overlap, device)
+    out_dir = Path(out_dir)
     model, cfg = load_model(model_path, device)
     spec = postprocess_spec(cfg.get('postprocess'), method, threshold=threshold, close_radius=close_radius, open_radius=open_radius, sigma=sigma, h=h, width=width)
     tile = cfg['crop']; overlap = tile // 4 if overlap is None else overlap
-    rows, failed = [], []
-    for f in files:
-        try: im = load_image(f)
-        except ValueError as e:
-            failed.append(dict(name=f.name, error=str(e))); print(f"skipped {f.name}: {e}", file=sys.stderr); continue
-        mask = boundaries_from(predict_probs(model, im, tile, overlap, device), **spec)
-        save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
-        save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
-        rows.append(dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um)))
-    atomic_write(out_dir/'grains.csv', pd.DataFrame(rows).to_csv(index=False))
+    if overlap >= tile: raise ValueError(f"overlap must be below the model's tile of {tile} px, got {overlap}")
+    _clear_predict_out(out_dir)
+    rows, failed, seen = [], [], {}
+    for k, f in enumerate(files, 1):
+        t0 = time.time()
+        try:  # every per-image failure skips that image only, leaving none of its files
+            im = _predict_input(f, seen)
+            mask = boundaries_from(predict_probs(model, im, tile, overlap, device, progress=sys.stdout.isatty()), **spec)
+            row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
+            save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
+            save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
+        except Exception as e:
+            if seen.get(f.stem) == f.name:
+                for d in ('masks', 'overlays'): (out_dir/d/f'{f.stem}.png').unlink(missing_ok=True)
+            failed.append(dict(name=f.name, error=' '.join(str(e).split()) or type(e).__name__))
+            print(f"[{k}/{len(files)}] {f.name}: skipped: {failed[-1]['error']}", file=sys.stderr, flush=True); continue
+        rows.append(row)
+        print(f"[{k}/{len(files)}] {f.name}: {im.shape[0]}x{im.shape[1]}, {row['n_grains_all']} grains ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
+    cols = ['name', 'height', 'width', 'pixel_size_um', *grain_summary(np.zeros((2, 2), np.uint8))]
+    atomic_write(out_dir/'grains.csv', pd.DataFrame(rows, columns=cols).to_csv(index=False))
     if failed: atomic_write(out_dir/'failed.csv', pd.DataFrame(failed).to_csv(index=False))
+    _report_failed(failed, len(files))
+    atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
+                 postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
     return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)
 
-# %% ../nbs/05a_postprocess.ipynb #8a97106d
+# %% ../nbs/05a_postprocess.ipynb #0763590a
 def add_predict_parser(subparsers):
     "Add the `predict` subcommand to an argparse `subparsers` (for `microsynth predict`)."
+    from microsynth.cli import number_arg
     p = subparsers.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model')
     p.add_argument('model', help='folder written by save_model (model.pth + model.json)')
     p.add_argument('folder', help='folder of images (png/jpg/tif), any size')
-    p.add_argument('out', help='output folder: masks/, overlays/, grains.csv')
-    p.add_argument('--method', choices=sorted(POST_METHODS), default=None, help="post-processing (default: the one saved with the model, else watershed)")
-    p.add_argument('--threshold', type=float, default=None, help='threshold method: boundary probability cut')
-    p.add_argument('--close-radius', type=int, default=None, help='threshold method: closing radius')
-    p.add_argument('--open-radius', type=int, default=None, help='threshold method: opening radius')
-    p.add_argument('--sigma', type=float, default=None, help='watershed method: Gaussian smoothing in pixels')
-    p.add_argument('--h', type=float, default=None, help='watershed method: minimum basin depth in (0, 1)')
-    p.add_argument('--width', type=int, default=None, help='boundary width of the written masks in pixels')
-    p.add_argument('--pixel-size-um', type=float, default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
-    p.add_argument('--overlap', type=int, default=None, help='tile overlap in pixels (default: tile/4)')
+    p.add_argument('out', help='output folder: masks/, overlays/, grains.csv, failed.csv (new, or one an earlier predict wrote: its results are replaced)')
+    p.add_argument('--method', choices=sorted(POST_METHODS), default=None, help='post-processing (default: the one saved with the model, else watershed)')
+    p.add_argument('--threshold', type=number_arg(0, 1), default=None, help='threshold method: boundary probability cut, in [0, 1]')
+    p.add_argument('--close-radius', type=number_arg(0, integer=True), default=None, help='threshold method: closing radius')
+    p.add_argument('--open-radius', type=number_arg(0, integer=True), default=None, help='threshold method: opening radius')
+    p.add_argument('--sigma', type=number_arg(0, lo_open=True), default=None, help='watershed method: Gaussian smoothing in pixels')
+    p.add_argument('--h', type=number_arg(0, 1, lo_open=True, hi_open=True), default=None, help='watershed method: minimum basin depth in (0, 1)')
+    p.add_argument('--width', type=number_arg(1, integer=True), default=None, help='boundary width of the written masks in pixels')
+    p.add_argument('--pixel-size-um', type=number_arg(0, lo_open=True), default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
+    p.add_argument('--overlap', type=number_arg(0, integer=True), default=None, help='tile overlap in pixels (default: tile/4)')
     p.add_argument('--device', default='cpu')
     p.set_defaults(fn=_run_predict)
     return p
 
 def _run_predict(a):
     r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width)
-    print(f"{len(r['done'])} images segmented into {a.out}" + (f"; {len(r['failed'])} failed: {[f['name'] for f in r['failed']]}" if r['failed'] else ''))
-    return 1 if r['failed'] and not r['done'] else 0
+    print(f"{len(r['done'])} images segmented into {a.out}" + (f"; {len(r['failed'])} failed (failed.csv)" if r['failed'] else ''))
+    return 1 if r['failed'] else 0
 
 def predict_cli(argv=None) -> int:
-    "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`."
-    ap = argparse.ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
+    "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`. Exit status 0 all done, 1 some images failed."
+    from microsynth.cli import ArgumentParser
+    ap = ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
     add_predict_parser(sub)
     a = ap.parse_args(['predict', *(argv if argv is not None else sys.argv[1:])])
     return a.fn(a)

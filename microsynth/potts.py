@@ -11,7 +11,7 @@ from numba import njit, prange
 from scipy import ndimage
 from skimage.measure import label as cc_label
 from skimage.segmentation import find_boundaries, relabel_sequential
-from .core import DatasetWriter, read_dataset, row_params
+from .core import DatasetWriter, check_number, read_dataset, row_params
 
 # %% auto #0
 __all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'boundary_mask', 'write_slices']
@@ -223,6 +223,7 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
     if not isinstance(n_volumes, numbers.Integral) or n_volumes < 1: raise ValueError(f"n_volumes must be a positive int, got {n_volumes!r}")
     if not isinstance(spacing, numbers.Integral) or spacing < 1: raise ValueError(f"spacing must be a positive int, got {spacing!r}")
     boundary_mask(np.zeros((2, 2), np.int32), width)  # validates width before any simulation
+    check_number('mcs', mcs, 1, integer=True); check_number('kT', kT, 0); check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
     with DatasetWriter(out) as w:
         old = {str(r['id']): row_params(r) for r in w.rows}
         for vi in range(n_volumes):

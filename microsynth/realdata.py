@@ -4,12 +4,12 @@
 
 # %% ../nbs/00a_realdata.ipynb #a0673372
 from __future__ import annotations
-import csv, hashlib, io, os, re, urllib.parse, urllib.request
+import csv, hashlib, io, os, re, urllib.error, urllib.parse, urllib.request
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd
 import microsynth
-from .core import atomic_write, load_image
+from .core import atomic_write, load_image, check_dir, check_file, check_number, check_out_dir
 
 # %% auto #0
 __all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'data_root', 'read_manifest', 'local_name', 'sha256', 'download', 'dataset_path',
@@ -50,7 +50,11 @@ def _https_fetch(name):
     src = SOURCES[name]
     def fetch(source_path):
         url = f"https://raw.githubusercontent.com/{src['repo']}/{src['commit']}/{urllib.parse.quote(source_path)}"
-        with urllib.request.urlopen(url, timeout=60) as r: return r.read()
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r: return r.read()
+        except OSError as e:  # no network, DNS, refused, timeout, HTTP 404 (URLError and HTTPError are OSErrors)
+            raise ConnectionError(f"cannot download {name} file {source_path} from {url}: {getattr(e, 'reason', None) or e}; "
+                                  "check the network, or point MICROSYNTH_DATA at a local copy of the data") from None
     return fetch
 
 def sha256(data:bytes) -> str: return hashlib.sha256(data).hexdigest()
@@ -62,7 +66,7 @@ def download(name:str, dest=None, fetch=None, files=None, progress:bool=True) ->
         unknown = set(files) - set(man['local'])
         if unknown: raise ValueError(f"not in the {name} manifest: {sorted(unknown)[:5]}")
         man = man[man['local'].isin(set(files))]
-    dest = Path(dest) if dest is not None else data_root()/name
+    dest = check_out_dir(dest if dest is not None else data_root()/name, 'dest')
     fetch = fetch or _https_fetch(name)
     for i, r in enumerate(man.itertuples(), 1):
         target = dest/r.local
@@ -114,8 +118,8 @@ def _pair_files(folder:Path):
 
 def load_pairs(folder, threshold:int|None=128) -> list:
     "Image/mask `Pair`s of `folder`, masks as uint8 classes {0,1} (≥ `threshold`; with None, masks must already be 0/1)."
-    folder = Path(folder)
-    if not folder.is_dir(): raise FileNotFoundError(f"real-data folder {folder} does not exist")
+    folder = check_dir(folder, 'real-data folder')
+    if threshold is not None: check_number('threshold', threshold, 0, 65535)
     files = _pair_files(folder)
     if not files: raise ValueError(f"{folder} holds no image/mask pairs")
     pairs = []
@@ -163,7 +167,7 @@ def polygon_masks(csv_path, shape) -> dict:
     "Binary uint8 masks {image name: mask} from an Aachen–Heerlen polygon CSV; `shape` is (H, W) or a dict name → (H, W)."
     from skimage.draw import polygon
     masks = {}
-    with open(csv_path, newline='') as f:
+    with open(check_file(csv_path, 'polygon CSV'), newline='') as f:
         for i, fields in enumerate(csv.reader(f), 1):
             if not fields or (i == 1 and Path(fields[0].strip()).suffix.lower() not in IMAGE_EXTS): continue  # blank line or header
             name, _, v = parse_polygon_line(fields, f'line {i} of {csv_path}')

@@ -4,14 +4,15 @@
 
 # %% ../nbs/00b_runner.ipynb #b261db2c
 from __future__ import annotations
-import base64, json, os, time, tomllib
+import base64, json, math, os, time, tomllib
 from pathlib import Path
 import microsynth
-from .core import atomic_write
+from .core import atomic_write, check_dir, check_out_dir
 
 # %% auto #0
-__all__ = ['PROFILES_FILE', 'COMMON', 'load_profiles', 'profile_params', 'parse_overrides', 'default_nbs_path',
-           'declared_parameters', 'sequence', 'RunError', 'run', 'machine_info', 'render_notebook', 'write_report']
+__all__ = ['PROFILES_FILE', 'COMMON', 'load_profiles', 'profile_params', 'parse_overrides', 'parameter_defaults',
+           'check_overrides', 'default_nbs_path', 'declared_parameters', 'sequence', 'RunError', 'run', 'machine_info',
+           'render_notebook', 'write_report']
 
 # %% ../nbs/00b_runner.ipynb #a2f4622d
 PROFILES_FILE = Path(microsynth.__file__).resolve().parent/'profiles.toml'
@@ -31,15 +32,69 @@ def profile_params(profiles:dict, profile:str, stem:str, declared) -> dict:
     return {**{k: v for k, v in prof.get('all', {}).items() if k in declared}, **own}
 
 # %% ../nbs/00b_runner.ipynb #c3e1a0b2
+def _toml_hint(name, value):
+    "What the user probably meant, for a VALUE that is not TOML."
+    if value.lower() in ('true', 'false'): return f"; TOML writes booleans in lower case: {name}={value.lower()}"
+    if value and not value[0].isdigit() and value[0] not in '+-.[{"\'': return f"""; text needs quotes: --set '{name}="{value}"'"""
+    return "; expected a number, true/false, \"text\" or a [list]"
+
 def parse_overrides(items) -> dict:
-    "`['NAME=VALUE', ...]` as a dict; VALUE is read as TOML (false, 3, 1e-3, [1, 2], \"x\"), a bare word as text."
+    "`['NAME=VALUE', ...]` as a dict, VALUE read as TOML (false, 3, 1e-3, [1, 2], \"x\"); anything else is a ValueError naming it."
     out = {}
     for item in items or []:
         name, eq, value = str(item).partition('=')
-        name = name.strip()
+        name, value = name.strip(), value.strip()
         if not eq or not name.isidentifier(): raise ValueError(f"--set expects NAME=VALUE (e.g. pretrained=false), got {item!r}")
-        try: out[name] = tomllib.loads(f'v = {value.strip()}')['v']
-        except tomllib.TOMLDecodeError: out[name] = value.strip()
+        try: v = tomllib.loads(f'v = {value}')['v']
+        except tomllib.TOMLDecodeError: raise ValueError(f"--set {name}={value}: {value!r} is not a TOML value{_toml_hint(name, value)}") from None
+        if name in out: raise ValueError(f"--set {name} is given twice ({out[name]!r} and {v!r})")
+        out[name] = v
+    return out
+
+# %% ../nbs/00b_runner.ipynb #6d814f0f
+def parameter_defaults(nb_path) -> dict:
+    "{name: value} of the notebook's `parameters` cell; `...` for a value that is not a plain literal."
+    import ast, nbformat
+    cells = [c for c in nbformat.read(nb_path, as_version=4).cells if 'parameters' in c.metadata.get('tags', [])]
+    out = {}
+    for node in (ast.parse(cells[0].source).body if cells else []):
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None: continue
+        try: v = ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError): v = ...
+        for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+            if isinstance(t, ast.Tuple):
+                vs = v if isinstance(v, tuple) and len(v) == len(t.elts) else [...] * len(t.elts)
+                out.update({n.id: x for n, x in zip(t.elts, vs) if isinstance(n, ast.Name)})
+            elif isinstance(t, ast.Name): out[t.id] = v
+    return out
+
+# %% ../nbs/00b_runner.ipynb #aac8420f
+_KINDS = ((bool, 'true or false'), (int, 'an integer'), (float, 'a finite number'), (str, 'text in quotes, e.g. --set \'NAME="text"\''),
+          ((list, tuple), 'a list, e.g. [1, 2]'), (dict, 'a table, e.g. {a = 1}'))
+
+def _override_value(name, v, default, stem):
+    "`v` if it is the kind of value `default` is (an int made float for a float default); else a ValueError naming the parameter, the value and the notebook."
+    want = next((w for t, w in _KINDS if isinstance(default, t)), None)
+    if want is None: return v  # None or an expression: nothing to compare with
+    if isinstance(default, float) and isinstance(v, int) and not isinstance(v, bool): v = float(v)
+    if isinstance(default, bool) or isinstance(v, bool): ok = type(v) is type(default)
+    elif isinstance(default, float): ok = isinstance(v, float) and math.isfinite(v)
+    elif isinstance(default, (list, tuple)): ok = isinstance(v, list)
+    else: ok = isinstance(v, type(default))
+    shown = json.dumps(v) if isinstance(v, (bool, str, list, dict)) else repr(v)
+    if not ok: raise ValueError(f"--set {name}={shown}: {name} in {stem} takes {want} (its default is {default!r})")
+    return v
+
+def check_overrides(overrides:dict, nbs) -> dict:
+    "`overrides` checked against the parameters cell of every notebook in `nbs` that declares each name: unknown names and wrong kinds of value are a ValueError."
+    defaults = {nb: parameter_defaults(nb) for nb in nbs}
+    unused = sorted(set(overrides) - {n for d in defaults.values() for n in d})
+    if unused: raise ValueError(f"--set {', '.join(unused)}: no notebook of this run declares such a parameter")
+    out = {}
+    for name, v in overrides.items():
+        for nb, d in defaults.items():
+            if name in d: v = _override_value(name, v, d[name], Path(nb).stem)
+        out[name] = v
     return out
 
 # %% ../nbs/00b_runner.ipynb #07fd91a3
@@ -63,7 +118,7 @@ def declared_parameters(nb_path) -> list:
 
 def sequence(nbs_path=None, only=None) -> list:
     "The notebooks the runner executes, in order."
-    nbs_path = Path(nbs_path or default_nbs_path())
+    nbs_path = check_dir(nbs_path or default_nbs_path(), 'notebooks folder')
     nbs = [p for p in sorted(nbs_path.glob('[0-9][0-9]*.ipynb')) if declared_parameters(p)]
     if only:
         only = [str(o) for o in only]
@@ -98,11 +153,9 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
     profiles = profiles or load_profiles()
     if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(sorted(profiles))}")
     nbs_path = Path(nbs_path or default_nbs_path()).resolve()
-    out = Path(out or Path('runs')/profile).resolve()
+    out = check_out_dir(Path(out or Path('runs')/profile).resolve(), 'out')
     nbs, kernel, overrides = sequence(nbs_path, only), kernel or _kernel(), dict(overrides or {})
-    declared_by = {nb: declared_parameters(nb) for nb in nbs}
-    unused = sorted(set(overrides) - {n for ds in declared_by.values() for n in ds})
-    if unused: raise ValueError(f"--set {', '.join(unused)}: no notebook of this run declares such a parameter")
+    declared_by, overrides = {nb: declared_parameters(nb) for nb in nbs}, check_overrides(overrides, nbs)
     summary = dict(profile=profile, kernel=kernel, overrides=overrides, notebooks={}, metrics={})
     save = lambda: atomic_write(out/'summary.json', json.dumps(summary, indent=1))
     for nb in nbs:

@@ -13,7 +13,7 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
                                CrossEntropyLossFlat, DiceMulti, ResizeMethod)
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
-from .core import set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
+from .core import check_device, check_number, set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
 from . import realdata
 from .precision import add_precision, autocast, use_bf16
 
@@ -209,8 +209,8 @@ def _starts(n, tile, step):
     return s
 
 @torch.no_grad()
-def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, bf16:bool|None=None) -> np.ndarray:
-    "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows."
+def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, progress:bool=False, bf16:bool|None=None) -> np.ndarray:
+    "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`)."
     if overlap < 0 or overlap >= tile: raise ValueError(f"overlap must be in 0..tile-1={tile - 1}, got {overlap}")
     im = as_rgb(image); H, W = im.shape[:2]
     ph, pw = max(tile - H, 0), max(tile - W, 0)
@@ -221,13 +221,49 @@ def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device=
     model = model.eval().to(device)
     acc, cnt = torch.zeros(h, w), torch.zeros(h, w)
     boxes = [(y, x0) for y in _starts(h, tile, tile - overlap) for x0 in _starts(w, tile, tile - overlap)]
-    for i in range(0, len(boxes), bs):
+    starts = range(0, len(boxes), bs)
+    if progress and len(starts) > 4:  # a bar only for an image worth waiting for
+        from fastprogress.fastprogress import progress_bar
+        starts = progress_bar(starts, leave=False)
+    for i in starts:
         bx = boxes[i:i + bs]
         xb = torch.cat([x[..., y:y + tile, x0:x0 + tile] for y, x0 in bx]).to(device)
         with autocast(device, use_bf16(device, bf16)): out = model(xb)
         p = torch.softmax(out.float(), 1)[:, 1].cpu()
         for (y, x0), pi in zip(bx, p): acc[y:y + tile, x0:x0 + tile] += pi; cnt[y:y + tile, x0:x0 + tile] += 1
     return (acc / cnt).numpy()[:H, :W].astype(np.float32)
+
+# %% ../nbs/05_segmentation.ipynb #ca574e8b
+def _not_ours(folder, why) -> ValueError: return ValueError(f"MODEL {folder}: not a model saved by microsynth ({why})")
+
+def _read_config(folder:Path) -> dict:
+    "`model.json` of `folder` if it holds what `save_model` writes (arch, n_out, crop); else a ValueError naming the folder."
+    try: cfg = json.loads((folder/CONFIG_FILE).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e: raise _not_ours(folder, f"{CONFIG_FILE} is not JSON: {e}") from None
+    if not isinstance(cfg, dict): raise _not_ours(folder, f"{CONFIG_FILE} holds {type(cfg).__name__}, not an object")
+    arch, n_out, crop = cfg.get('arch'), cfg.get('n_out'), cfg.get('crop')
+    if not (isinstance(arch, str) and arch.startswith('resnet') and hasattr(tvm, arch)): raise _not_ours(folder, f"{CONFIG_FILE}: arch {arch!r} is not a torchvision ResNet")
+    if n_out != 2 or isinstance(n_out, bool): raise _not_ours(folder, f"{CONFIG_FILE}: n_out {n_out!r}, expected 2 classes (grain, boundary)")
+    if not isinstance(crop, int) or isinstance(crop, bool) or crop < 1: raise _not_ours(folder, f"{CONFIG_FILE}: crop {crop!r} is not a tile size in pixels")
+    return cfg
+
+def _load_weights(model, folder:Path, cfg:dict):
+    "Load `folder`'s `model.pth` into `model`, tensors only; a ValueError naming the folder if it is not such a file or does not fit."
+    import zipfile
+    if not zipfile.is_zipfile(folder/MODEL_FILE): raise _not_ours(folder, f"{MODEL_FILE} is not a torch.save archive: truncated, or another format")
+    try: sd = torch.load(folder/MODEL_FILE, map_location='cpu', weights_only=True)
+    except Exception as e:  # torch's own message would suggest weights_only=False: never, for a file we cannot vouch for
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if 'eights only' in why or 'weights_only' in why: why = 'it holds Python objects, not only tensors'
+        raise _not_ours(folder, f"{MODEL_FILE} is not a file of PyTorch weights: {why}") from None
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()): raise _not_ours(folder, f"{MODEL_FILE} holds no state dict of tensors")
+    own = model.state_dict()
+    missing, extra = [k for k in own if k not in sd], [k for k in sd if k not in own]
+    shape = [k for k in own if k in sd and sd[k].shape != own[k].shape]
+    if missing or extra or shape:
+        raise ValueError(f"MODEL {folder}: {MODEL_FILE} does not fit the {cfg['arch']} U-Net of {CONFIG_FILE}: "
+                         f"{len(missing)} weights missing, {len(extra)} unexpected, {len(shape)} of another shape (first: {(missing + extra + shape)[0]})")
+    model.load_state_dict(sd)
 
 # %% ../nbs/05_segmentation.ipynb #c38b0570
 MODEL_FILE, CONFIG_FILE = 'model.pth', 'model.json'
@@ -237,6 +273,7 @@ def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess
     model = getattr(learn_or_model, 'model', learn_or_model)
     arch = arch or getattr(learn_or_model, 'arch_name', None); crop = crop or getattr(learn_or_model, 'crop', None)
     if arch is None or crop is None: raise ValueError("save_model needs arch and crop (given, or set on the Learner by train_progressive)")
+    _arch(arch); check_number('crop', crop, 1, integer=True)
     folder = Path(folder)
     buf = io.BytesIO(); torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buf)
     # weights first, config last: load_model needs both, so a killed save never leaves a loadable half
@@ -247,10 +284,11 @@ def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess
 
 def load_model(folder, device='cpu'):
     "Rebuild the U-Net saved by `save_model` in `folder`; returns (model in eval mode, config dict)."
-    folder = Path(folder)
+    folder = Path(folder); check_device(device)
+    if folder.is_file(): raise ValueError(f"MODEL {folder} is a file: give the folder save_model wrote ({MODEL_FILE} + {CONFIG_FILE})")
     for f in (CONFIG_FILE, MODEL_FILE):
-        if not (folder/f).exists(): raise FileNotFoundError(f"{folder/f} not found: expected a folder written by save_model ({MODEL_FILE} + {CONFIG_FILE})")
-    cfg = json.loads((folder/CONFIG_FILE).read_text())
+        if not (folder/f).exists(): raise FileNotFoundError(f"MODEL {folder}: {folder/f} not found: expected a folder written by save_model ({MODEL_FILE} + {CONFIG_FILE})")
+    cfg = _read_config(folder)
     model = create_unet_model(_arch(cfg['arch']), cfg['n_out'], (cfg['crop'], cfg['crop']), pretrained=False)
-    model.load_state_dict(torch.load(folder/MODEL_FILE, map_location=device, weights_only=True))
+    _load_weights(model, folder, cfg)
     return model.eval().to(device), cfg

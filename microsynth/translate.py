@@ -176,12 +176,13 @@ def edge_auc(mask:np.ndarray, img:np.ndarray, sigma:float=1.5, tol:int=2, away:i
     return float(roc_auc_score(np.r_[np.ones(near.sum()), np.zeros(far.sum())], np.r_[g[near], g[far]]))
 
 def boundary_scores(masks, imgs, score=boundary_iou) -> dict:
-    "Mean `score(mask, img)` over the pairs (`own`) and with image i against mask i+1 (`chance`; both cut to their common top-left region); undefined (nan) scores are left out."
+    "Mean `score(mask, img)` over the pairs (`own`) and with image i against mask i + n/2 (`chance`; both cut to their common top-left region); undefined (nan) scores are left out."
     masks, imgs = list(masks), list(imgs)
     if len(masks) != len(imgs) or len(masks) < 2: raise ValueError(f"need as many masks as images, at least 2; got {len(masks)} and {len(imgs)}")
     def common(m, i):
         h, w = min(m.shape[0], i.shape[0]), min(m.shape[1], i.shape[1])
         return m[:h, :w], i[:h, :w]
     own = [score(m, i) for m, i in zip(masks, imgs)]
-    chance = [score(*common(m, i)) for m, i in zip(masks[1:] + masks[:1], imgs)]
+    k = len(masks) // 2  # half the list away: neighbours (adjacent sections of one Potts volume) share their grains
+    chance = [score(*common(m, i)) for m, i in zip(masks[k:] + masks[:k], imgs)]
     return dict(own=float(np.nanmean(own)), chance=float(np.nanmean(chance)))

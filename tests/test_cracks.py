@@ -100,3 +100,9 @@ def test_table1_protocol_helpers():
     df = pd.DataFrame(dict(fname=list('abcdefghij'), label=['crack', 'no crack']*5, split=['test']*2 + ['train']*8))
     a, b = repartition(df, 1), repartition(df, 1)
     assert a.equals(b) and (a.split == 'test').sum() == 2 and (a.split == 'valid').sum() == 2
+
+@pytest.mark.parametrize('kw,msg', [(dict(valid_frac=0.7), r'valid_frac must be in \[0, 0.5\], got 0.7'), (dict(n=0), r'n must be in \[1, inf\], got 0'),
+                                    (dict(valid_frac=float('nan')), 'valid_frac must be a finite number, got nan')])
+def test_synth_dataset_checks_before_writing(tmp_path, td, model, kw, msg):
+    with pytest.raises(ValueError, match=msg): synth_crack_dataset(tmp_path/'c', **{'n': 4, 'td': td, 'model': model, **kw})
+    assert not (tmp_path/'c').exists()

@@ -112,3 +112,12 @@ def test_boundary_scores_chance_swaps_whole_masks():
 def test_edge_auc_bad_input():
     from microsynth.translate import edge_auc
     with pytest.raises(ValueError, match='sizes differ'): edge_auc(np.zeros((8, 8)), np.zeros((9, 8, 3)))
+
+def test_boundary_scores_chance_skips_neighbouring_samples():
+    # regression: adjacent sections of one Potts volume nearly share their masks, so pairing mask i+1 read chance ≈ own
+    from microsynth.translate import boundary_scores, edge_auc, voronoi_labels, boundary_mask, label_image
+    rng = np.random.default_rng(1)
+    a, b = (boundary_mask(voronoi_labels(96, 12, rng), 3) for _ in range(2))
+    masks = [a, a, b, b]  # two "volumes", two identical neighbouring sections each
+    s = boundary_scores(masks, [label_image(m) for m in masks], edge_auc)
+    assert s['own'] > 0.9 and abs(s['chance'] - 0.5) < 0.15, s

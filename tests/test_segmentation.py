@@ -1,4 +1,5 @@
 "Segmentation (05*): bad inputs, the mixing loader's exact batch shares, save/reload, predict with a corrupt file, baselines."
+import re
 import numpy as np, pandas as pd, pytest, torch
 from microsynth.segmentation import (Sample, check_samples, stage_dls, MixedDL, train_progressive, save_model, load_model,
                                      predict_probs, synthetic_samples)
@@ -78,7 +79,7 @@ def test_predict_folder_with_corrupt_image(model_dir, tmp_path, capsys):
     assert list(g.name) == ['toy0.png', 'toy1.png'] and {'n_grains_all', 'mean_eq_diameter_um', 'astm_G'} <= set(g.columns)
     m = load_image(tmp_path/'out'/'masks'/'toy0.png'); assert m.shape == (80, 80) and set(np.unique(m)) <= {0, 255}
     assert (tmp_path/'out'/'overlays'/'toy1.png').exists()
-    assert predict_cli([str(folder), str(src), str(tmp_path/'cli'), '--pixel-size-um', '0.5']) == 0
+    assert predict_cli([str(folder), str(src), str(tmp_path/'cli'), '--pixel-size-um', '0.5']) == 1  # broken.png failed: the exit status says so
     assert pd.read_csv(tmp_path/'cli'/'grains.csv').pixel_size_um.eq(0.5).all()
     with pytest.raises(FileNotFoundError, match='does not exist'): predict(folder, tmp_path/'nope', tmp_path/'o2')
 
@@ -122,9 +123,9 @@ def test_finds_generated_datasets(tmp_path):
 def test_bad_postprocess_and_pool_inputs(tmp_path):
     p = np.zeros((16, 16), np.float32)
     for sigma in (0, -1, float('nan'), float('inf'), 'big'):
-        with pytest.raises(ValueError, match=f"sigma must be a positive number of pixels, got {sigma!r}"): seeded_watershed(p, sigma=sigma)
+        with pytest.raises(ValueError, match=rf"sigma must be .*got {re.escape(repr(sigma))}"): seeded_watershed(p, sigma=sigma)
     for h in (0, 1, 1.5, -0.1):
-        with pytest.raises(ValueError, match=rf"h must be in \(0, 1\).*got {h!r}"): seeded_watershed(p, h=h)
+        with pytest.raises(ValueError, match=rf"h must be in \(0, 1\), got {h!r}"): seeded_watershed(p, h=h)
     with pytest.raises(ValueError, match="unknown post-processing method 'otsu'"): boundaries_from(p, 'otsu')
     with pytest.raises(ValueError, match=r"option\(s\) \['threshold'\] do not apply to post-processing method 'watershed'"): postprocess_spec(None, threshold=0.4)
     with pytest.raises(ValueError, match='sigma must be'): postprocess_spec(dict(method='watershed', sigma=1.0, h=0.1, width=1), sigma=-2.0)
