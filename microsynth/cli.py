@@ -83,6 +83,7 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(fn=_report)
     return p
 
+# %% ../nbs/00c_cli.ipynb #55573e80
 BAD_INPUT = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError)  # exit status 2; anything else failed during the work: 1
 
 def _error_line(e:BaseException) -> str:

@@ -48,16 +48,17 @@ def synthetic_model(syn, real, seed:int, train_kw:dict, cache:dict|None=None, de
     if cache is not None: cache[key] = learn
     return learn
 
-def score_methods(model, real, tile:int, methods, post_width:int=3, n_test:int=None, device='cpu', split:str='test') -> pd.DataFrame:
-    "Per-image scores of `model` on `real[split]` for each post-processing method, its parameters picked on the validation crops."
-    test = real[split][:n_test] if n_test else real[split]
-    pv = [predict_probs(model, s.image, tile, tile // 4, device) for s in real['valid']]
-    pt = [predict_probs(model, s.image, tile, tile // 4, device) for s in test]
+def score_methods(model, real, tile:int, methods, post_width:int=3, n_test:int=None, device='cpu', splits=('test',)) -> pd.DataFrame:
+    "Per-image scores of `model` on each of `splits` for each post-processing method, its parameters picked on the validation crops."
+    pred = lambda samples: [predict_probs(model, s.image, tile, tile // 4, device) for s in samples]
+    sets = {k: real[k][:n_test] if n_test and k == 'test' else real[k] for k in dict.fromkeys(['valid', *splits])}
+    probs = {k: pred(v) for k, v in sets.items()}
     out = []
     for m in methods:
-        spec = pick_postprocess(pv, real['valid'], m, width=post_width)
-        df = score_masks([boundaries_from(p, **spec) for p in pt], test)
-        df.insert(0, 'method', m); df['postprocess'] = json.dumps(spec); out.append(df)
+        spec = pick_postprocess(probs['valid'], sets['valid'], m, width=post_width)
+        for k in splits:
+            df = score_masks([boundaries_from(p, **spec) for p in probs[k]], sets[k])
+            df.insert(0, 'method', m); df.insert(1, 'split', k); df['postprocess'] = json.dumps(spec); out.append(df)
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/05c_experiments.ipynb #f0a41b95
@@ -86,7 +87,8 @@ def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, meth
     for p in candidates:
         samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size)
         learn = synthetic_model(samples[p], real, seed, train_kw, cache, device)
-        sv, sc = (score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, split) for split in ('valid', 'test'))
+        sc = score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, splits=('valid', 'test'))
+        sv, sc = sc[sc.split == 'valid'], sc[sc.split == 'test']
         rows.append(dict(pool=p, n_synthetic=len(samples[p]), valid_mAP=sv.mAP.mean(), valid_ARI=sv.ARI.mean(), test_mAP=sc.mAP.mean(), test_ARI=sc.ARI.mean()))
     tab = pd.DataFrame(rows).set_index('pool')
     best = (tab.valid_mAP + tab.valid_ARI).idxmax()

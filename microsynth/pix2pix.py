@@ -16,6 +16,7 @@ from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, set_seed, show_images, record, work_path
 from .realdata import load_pairs, split_by_source, tbm_path
 from .precision import autocast, use_bf16
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['ARCH_KEYS', 'UnetBlock', 'UnetGenerator', 'PatchDiscriminator', 'init_weights', 'n_params', 'unet_for_size',
@@ -162,6 +163,7 @@ def default_config(**kw) -> dict:
     if bad: raise ValueError(f"unknown pix2pix settings {sorted(bad)}; expected some of {sorted(cfg)}")
     return {**cfg, **kw}
 
+# %% ../nbs/04_pix2pix.ipynb #7159098a
 class Pix2Pix:
     "Generator, discriminator, their optimizers and schedules, the epoch counter and the loss history of one pix2pix run."
     def __init__(self, cfg:dict|None=None, device='cpu', bf16:bool|None=None):
@@ -185,30 +187,34 @@ class Pix2Pix:
         shapes = [(k, list(v.shape)) for net in (self.G, self.D) for k, v in net.state_dict().items()]
         return hashlib.sha256(json.dumps([self.arch, shapes]).encode()).hexdigest()
 
-    def step(self, x:torch.Tensor, y:torch.Tensor) -> dict:
-        "One reference pix2pix iteration on batch (labels `x`, images `y`): a D step then a G step; returns the four losses."
-        x, y = x.to(self.device), y.to(self.device)
-        amp = lambda: autocast(self.device, self.bf16)
-        with amp(): fake = self.G(x)
-        self.D.requires_grad_(True); self.opt_D.zero_grad()
-        with amp(): pred_real, pred_fake = self.D(torch.cat([x, y], 1)).float(), self.D(torch.cat([x, fake.detach()], 1)).float()
-        d_real, d_fake = self.bce(pred_real, torch.ones_like(pred_real)), self.bce(pred_fake, torch.zeros_like(pred_fake))
-        ((d_real + d_fake) * 0.5).backward(); self.opt_D.step()
-        self.D.requires_grad_(False); self.opt_G.zero_grad()  # D is only a critic in the G step
-        with amp(): pred = self.D(torch.cat([x, fake], 1)).float()
-        g_gan, g_l1 = self.bce(pred, torch.ones_like(pred)), (fake.float() - y).abs().mean()
-        (g_gan + self.cfg['lam'] * g_l1).backward(); self.opt_G.step()
-        return dict(G_GAN=g_gan.item(), G_L1=g_l1.item(), D_real=d_real.item(), D_fake=d_fake.item())
+# %% ../nbs/04_pix2pix.ipynb #fd6bf0cb
+@patch
+def step(self:Pix2Pix, x:torch.Tensor, y:torch.Tensor) -> dict:
+    "One reference pix2pix iteration on batch (labels `x`, images `y`): a D step then a G step; returns the four losses."
+    x, y = x.to(self.device), y.to(self.device)
+    amp = lambda: autocast(self.device, self.bf16)
+    with amp(): fake = self.G(x)
+    self.D.requires_grad_(True); self.opt_D.zero_grad()
+    with amp(): pred_real, pred_fake = self.D(torch.cat([x, y], 1)).float(), self.D(torch.cat([x, fake.detach()], 1)).float()
+    d_real, d_fake = self.bce(pred_real, torch.ones_like(pred_real)), self.bce(pred_fake, torch.zeros_like(pred_fake))
+    ((d_real + d_fake) * 0.5).backward(); self.opt_D.step()
+    self.D.requires_grad_(False); self.opt_G.zero_grad()  # D is only a critic in the G step
+    with amp(): pred = self.D(torch.cat([x, fake], 1)).float()
+    g_gan, g_l1 = self.bce(pred, torch.ones_like(pred)), (fake.float() - y).abs().mean()
+    (g_gan + self.cfg['lam'] * g_l1).backward(); self.opt_G.step()
+    return dict(G_GAN=g_gan.item(), G_L1=g_l1.item(), D_real=d_real.item(), D_fake=d_fake.item())
 
-    def fit_epoch(self, data:PairData, max_iters:int=0) -> None:
-        "Train epoch `self.epoch + 1` on `data` (batches and dropout seeded by (seed, epoch)), then step the schedules."
-        e = self.epoch + 1
-        rng = np.random.default_rng([self.cfg['seed'], e]); torch.manual_seed(self.cfg['seed'] * 100_003 + e)
-        self.G.train(); self.D.train()
-        n = math.ceil(len(data) / self.cfg['bs']); n = min(n, max_iters) if max_iters else n
-        for i, (x, y) in zip(progress_bar(range(n), leave=False), data.batches(self.cfg['bs'], rng, self.cfg['in_ch'])):
-            self.history.append(dict(epoch=e, iter=i, lr=self.opt_G.param_groups[0]['lr'], **self.step(x, y)))
-        self.sched_G.step(); self.sched_D.step(); self.epoch = e
+# %% ../nbs/04_pix2pix.ipynb #86b37fd1
+@patch
+def fit_epoch(self:Pix2Pix, data:PairData, max_iters:int=0) -> None:
+    "Train epoch `self.epoch + 1` on `data` (batches and dropout seeded by (seed, epoch)), then step the schedules."
+    e = self.epoch + 1
+    rng = np.random.default_rng([self.cfg['seed'], e]); torch.manual_seed(self.cfg['seed'] * 100_003 + e)
+    self.G.train(); self.D.train()
+    n = math.ceil(len(data) / self.cfg['bs']); n = min(n, max_iters) if max_iters else n
+    for i, (x, y) in zip(progress_bar(range(n), leave=False), data.batches(self.cfg['bs'], rng, self.cfg['in_ch'])):
+        self.history.append(dict(epoch=e, iter=i, lr=self.opt_G.param_groups[0]['lr'], **self.step(x, y)))
+    self.sched_G.step(); self.sched_D.step(); self.epoch = e
 
 # %% ../nbs/04_pix2pix.ipynb #a7efbcb5
 def save_checkpoint(run:Pix2Pix, path) -> Path:
