@@ -48,10 +48,16 @@ if __name__ == '__main__':
     ap.add_argument('--arch', default='resnet18'); ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--bs', type=int, default=8); ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--repeats', type=int, default=5); ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--force-bf16', action='store_true', help='time bfloat16 even where the CPU only emulates it (slow)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {a.threads} threads, {a.arch} U-Net, batch {a.bs}x{a.size}², {a.steps} steps per epoch, "
           f"{a.repeats} repeats; this CPU computes bfloat16 natively: {cpu_has_bf16()}")
+    if not cpu_has_bf16() and not a.force_bf16:
+        # without AVX512-BF16/AMX, torch emulates bfloat16 matmuls: many times slower than float32, and training stays in float32
+        print("no native bfloat16 on this CPU (no avx512_bf16/amx_bf16 flag): microsynth trains in float32 here; "
+              "nothing to compare (--force-bf16 times the emulated path anyway)")
+        raise SystemExit(0)
     learns = {False: learner(False, a.arch, a.size, a.bs, a.steps), True: learner(True, a.arch, a.size, a.bs, a.steps)}
     for l in learns.values(): epoch_time(l, a.steps)  # warm-up: first-call allocations and kernel selection
     wall, cpu = {k: [] for k in learns}, {k: [] for k in learns}

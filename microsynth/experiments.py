@@ -49,16 +49,19 @@ def synthetic_model(syn, real, seed:int, train_kw:dict, cache:dict|None=None, de
     return learn
 
 def score_methods(model, real, tile:int, methods, post_width:int=3, n_test:int=None, device='cpu', splits=('test',)) -> pd.DataFrame:
-    "Per-image scores of `model` on each of `splits` for each post-processing method, its parameters picked on the validation crops."
-    pred = lambda samples: [predict_probs(model, s.image, tile, tile // 4, device) for s in samples]
+    "Per-image scores of `model` on each of `splits` for each post-processing method (a `+tta` suffix: on flip-averaged predictions), its parameters picked on the validation crops."
     sets = {k: real[k][:n_test] if n_test and k == 'test' else real[k] for k in dict.fromkeys(['valid', *splits])}
-    probs = {k: pred(v) for k, v in sets.items()}
+    probs = {}  # (split, tta) -> probability maps, each predicted once
+    def pred(k, tta):
+        if (k, tta) not in probs: probs[k, tta] = [predict_probs(model, s.image, tile, tile // 4, device, tta=tta) for s in sets[k]]
+        return probs[k, tta]
     out = []
     for m in methods:
-        spec = pick_postprocess(probs['valid'], sets['valid'], m, width=post_width)
+        base, tta = m.removesuffix('+tta'), m.endswith('+tta')
+        spec = pick_postprocess(pred('valid', tta), sets['valid'], base, width=post_width)
         for k in splits:
-            df = score_masks([boundaries_from(p, **spec) for p in probs[k]], sets[k])
-            df.insert(0, 'method', m); df.insert(1, 'split', k); df['postprocess'] = json.dumps(spec); out.append(df)
+            df = score_masks([boundaries_from(p, **spec) for p in pred(k, tta)], sets[k])
+            df.insert(0, 'method', m); df.insert(1, 'split', k); df['postprocess'] = json.dumps(dict(spec, tta=tta)); out.append(df)
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/05c_experiments.ipynb #f0a41b95
@@ -85,7 +88,7 @@ def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, meth
     if not candidates: raise ValueError("give at least one candidate pool")
     rows, samples = [], {}
     for p in candidates:
-        samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size)
+        samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size, references=real['train'])
         learn = synthetic_model(samples[p], real, seed, train_kw, cache, device)
         sc = score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, splits=('valid', 'test'))
         sv, sc = sc[sc.split == 'valid'], sc[sc.split == 'test']

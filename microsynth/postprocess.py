@@ -178,25 +178,31 @@ def _report_failed(failed:list, n:int):
     w = max(len('image'), *(len(f['name']) for f in failed))
     print('\n'.join([f"  {'image':<{w}}  why", *(f"  {f['name']:<{w}}  {f['error']}" for f in failed)]), file=sys.stderr)
 
-# %% ../nbs/05a_postprocess.ipynb #d6a7347d
-def postprocess_spec(saved:dict|None=None, method:str|None=None, **given) -> dict:
-    "The spec to apply: `saved` (a model's, else `DEFAULT_POST`) with the `given` options that are not None; another `method` starts from its own defaults."
+# %% ../nbs/05a_postprocess.ipynb #494331f0
+def postprocess_spec(saved:dict|None=None, method:str|None=None, tta:bool|None=None, **given) -> dict:
+    "The spec to apply: `saved` (a model's, else `DEFAULT_POST`) with the `given` options that are not None; another `method` starts from its own defaults; `tta`: flip-averaged prediction (default: as saved, else off)."
     spec = dict(saved or DEFAULT_POST)
+    saved_tta = bool(spec.pop('tta', False))
+    tta = saved_tta if tta is None else tta
+    if not isinstance(tta, (bool, np.bool_)): raise ValueError(f"tta must be True or False, got {tta!r}")
     if method is not None and method != spec.get('method'): _method(method); spec = dict(method=method, width=spec.get('width', 1))
     names = set(inspect.signature(_method(spec['method'])).parameters) - {'prob'}
     given = {k: v for k, v in given.items() if v is not None}
     if bad := set(given) - names: raise ValueError(f"option(s) {sorted(bad)} do not apply to post-processing method {spec['method']!r} (it takes {sorted(names)})")
     spec.update(given)
     boundaries_from(np.zeros((8, 8), np.float32), **spec)  # bad values fail here, before any work
-    return spec
+    return dict(spec, tta=True) if tta else spec  # a spec names tta only when it is on
 
+
+# %% ../nbs/05a_postprocess.ipynb #d6a7347d
 def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=None, open_radius:int=None,
-            pixel_size_um:float=1.0, overlap:int=None, device='cpu', method:str=None, sigma:float=None, h:float=None, width:int=None) -> dict:
+            pixel_size_um:float=1.0, overlap:int=None, device='cpu', method:str=None, sigma:float=None, h:float=None, width:int=None, tta:bool=None) -> dict:
     "Segment every image in `folder` with the model in `model_path` and its saved post-processing (options override it); write masks/, overlays/, grains.csv (and failed.csv) to `out_dir`."
     files = _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, pixel_size_um, overlap, device)
     out_dir = Path(out_dir)
     model, cfg = load_model(model_path, device)
-    spec = postprocess_spec(cfg.get('postprocess'), method, threshold=threshold, close_radius=close_radius, open_radius=open_radius, sigma=sigma, h=h, width=width)
+    spec = postprocess_spec(cfg.get('postprocess'), method, tta, threshold=threshold, close_radius=close_radius, open_radius=open_radius, sigma=sigma, h=h, width=width)
+    post = {k: v for k, v in spec.items() if k != 'tta'}
     tile = cfg['crop']; overlap = tile // 4 if overlap is None else overlap
     if overlap >= tile: raise ValueError(f"overlap must be below the model's tile of {tile} px, got {overlap}")
     _clear_predict_out(out_dir)
@@ -205,7 +211,7 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
         t0 = time.time()
         try:  # every per-image failure skips that image only, leaving none of its files
             im = _predict_input(f, seen)
-            mask = boundaries_from(predict_probs(model, im, tile, overlap, device, progress=sys.stdout.isatty()), **spec)
+            mask = boundaries_from(predict_probs(model, im, tile, overlap, device, progress=sys.stdout.isatty(), tta=spec.get('tta', False)), **post)
             row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
             save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
             save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
@@ -241,12 +247,13 @@ def add_predict_parser(subparsers):
     p.add_argument('--width', type=number_arg(1, integer=True), default=None, help='boundary width of the written masks in pixels')
     p.add_argument('--pixel-size-um', type=number_arg(0, lo_open=True), default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
     p.add_argument('--overlap', type=number_arg(0, integer=True), default=None, help='tile overlap in pixels (default: tile/4)')
+    p.add_argument('--tta', action=argparse.BooleanOptionalAction, default=None, help='average the predictions of the four flips of each tile (default: as saved with the model, else off)')
     p.add_argument('--device', default='cpu')
     p.set_defaults(fn=_run_predict)
     return p
 
 def _run_predict(a):
-    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width)
+    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width, a.tta)
     print(f"{len(r['done'])} images segmented into {a.out}" + (f"; {len(r['failed'])} failed (failed.csv)" if r['failed'] else ''))
     return 1 if r['failed'] else 0
 

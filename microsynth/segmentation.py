@@ -13,14 +13,17 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
                                CrossEntropyLossFlat, DiceMulti, ResizeMethod)
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
+from scipy import ndimage as ndi
 from .core import check_device, check_number, set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
 from . import realdata
+from .metrics import instances_from_boundaries
 from .precision import add_precision, autocast, use_bf16
 
 # %% auto #0
 __all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split',
-           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'fallback_translations', 'pool_samples', 'MixedDL',
-           'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model', 'load_model']
+           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations',
+           'pool_samples', 'MixedDL', 'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model',
+           'load_model']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -93,8 +96,28 @@ def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:
         out.append(Sample(f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False))
     return out, folders
 
+# %% ../nbs/05_segmentation.ipynb #da7d1b91
+def recolour(image:np.ndarray, mask:np.ndarray, reference:np.ndarray, rng:np.random.Generator, smooth:float=4.0) -> np.ndarray:
+    "RGB uint8: the grey `image` painted grain by grain (grains of `mask`) in colours drawn from the RGB `reference`, modulated by the grey texture."
+    g = as_rgb(image)[..., 0].astype(np.float32) / 255
+    ref = as_rgb(reference).astype(np.float32)
+    if g.shape != np.shape(mask): raise ValueError(f"image {g.shape} and mask {np.shape(mask)} sizes differ")
+    check_number('smooth', smooth, 0)
+    lab = instances_from_boundaries(np.asarray(mask) > 0)
+    if lab.max() == 0: return as_rgb(image)  # no grain to paint
+    near = lab[tuple(ndi.distance_transform_edt(lab == 0, return_distances=False, return_indices=True))]  # boundary px: their nearest grain
+    ref = ndi.gaussian_filter(ref, (smooth, smooth, 0)) if smooth else ref
+    n = int(lab.max()) + 1
+    colours = ref[rng.integers(0, ref.shape[0], n), rng.integers(0, ref.shape[1], n)]  # one real colour per grain
+    grain_grey = np.maximum(ndi.mean(g, lab, np.arange(n)), 1e-3).astype(np.float32)  # a grain's own mean grey (its interior)
+    ratio = g / grain_grey[near]  # the grey texture, relative to the grain it belongs to
+    ratio[lab == 0] = np.minimum(ratio[lab == 0], 1)  # boundary px never brighter than their grain: lines stay dark
+    out = colours[near] * ratio[..., None]
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 # %% ../nbs/05_segmentation.ipynb #ff517160
-POOLS = dict(grey=('02_grains',), pix2pix=('04a_translate', '04_pix2pix'))
+POOLS = dict(grey=('02_grains',), palette=('02_grains',), pix2pix=('04a_translate', '04_pix2pix'))
 
 def fallback_translations(work_dir, n:int, size:int=256, seed:int=0) -> Path:
     "Write (or resume) `n` pix2pix translations of Voronoi labels to `work_dir/05_segmentation/fallback_pix2pix` (the `04` generator, or a smoke-sized one)."
@@ -103,15 +126,21 @@ def fallback_translations(work_dir, n:int, size:int=256, seed:int=0) -> Path:
     labels = make_voronoi_dataset(work_path(work_dir, '05_segmentation', 'fallback_voronoi'), n, size, n_grains=max(4, round(70 * (size / 256)**2)), seed=seed)
     return translate_dataset(labels, work_path(work_dir, '05_segmentation', 'fallback_pix2pix'), G, gen_id, seed)
 
-def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:int=0):
-    "Up to `n` synthetic `Sample`s of `pool` ('grey', 'pix2pix' or 'mix': half each); returns (samples, folders)."
+def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:int=0, references=None):
+    "Up to `n` synthetic `Sample`s of `pool` ('grey', 'palette' — painted in the colours of the `references` samples —, 'pix2pix', or 'mix': half grey, half pix2pix); returns (samples, folders)."
     if pool == 'mix':
         a, fa = pool_samples(work_dir, 'grey', n // 2, seed, size, min_size)
         b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed, size, min_size)
         return a + b, fa + fb
     if pool not in POOLS: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOLS) + ['mix']}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive number of samples, got {n!r}")
-    return synthetic_samples(work_dir, n, seed, POOLS[pool], size, min_size, fallback=fallback_translations if pool == 'pix2pix' else None)
+    if pool == 'palette' and not references: raise ValueError("the palette pool needs references: real training samples whose colours it paints with")
+    out, folders = synthetic_samples(work_dir, n, seed, POOLS[pool], size, min_size, fallback=fallback_translations if pool == 'pix2pix' else None)
+    if pool == 'palette':
+        rng, refs = np.random.default_rng([seed, 1]), list(references)
+        out = [s._replace(image=recolour(s.image, s.mask, refs[rng.integers(len(refs))].image, rng)) for s in out]
+    return out, folders
+
 
 # %% ../nbs/05_segmentation.ipynb #e671e163
 def _walk(rng, idx, n):
@@ -208,9 +237,11 @@ def _starts(n, tile, step):
     if s[-1] + tile < n: s.append(n - tile)
     return s
 
+_FLIPS = ((), (-1,), (-2,), (-2, -1))  # test-time augmentation: the identity and the three flips of a tile
+
 @torch.no_grad()
-def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, progress:bool=False, bf16:bool|None=None) -> np.ndarray:
-    "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`)."
+def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, progress:bool=False, bf16:bool|None=None, tta:bool=False) -> np.ndarray:
+    "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`; `tta`: the mean over the four flips of each tile)."
     if overlap < 0 or overlap >= tile: raise ValueError(f"overlap must be in 0..tile-1={tile - 1}, got {overlap}")
     im = as_rgb(image); H, W = im.shape[:2]
     ph, pw = max(tile - H, 0), max(tile - W, 0)
@@ -228,8 +259,10 @@ def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device=
     for i in starts:
         bx = boxes[i:i + bs]
         xb = torch.cat([x[..., y:y + tile, x0:x0 + tile] for y, x0 in bx]).to(device)
-        with autocast(device, use_bf16(device, bf16)): out = model(xb)
-        p = torch.softmax(out.float(), 1)[:, 1].cpu()
+        flips = _FLIPS if tta else _FLIPS[:1]
+        with autocast(device, use_bf16(device, bf16)): out = model(torch.cat([xb.flip(f) if f else xb for f in flips]))
+        p = torch.softmax(out.float(), 1)[:, 1].cpu().split(len(bx))
+        p = sum(pf.flip(f) if f else pf for pf, f in zip(p, flips)) / len(flips)
         for (y, x0), pi in zip(bx, p): acc[y:y + tile, x0:x0 + tile] += pi; cnt[y:y + tile, x0:x0 + tile] += 1
     return (acc / cnt).numpy()[:H, :W].astype(np.float32)
 

@@ -1,5 +1,5 @@
 "Segmentation (05*): bad inputs, the mixing loader's exact batch shares, save/reload, predict with a corrupt file, baselines."
-import re
+import json, re
 import numpy as np, pandas as pd, pytest, torch
 from microsynth.segmentation import (Sample, check_samples, stage_dls, MixedDL, train_progressive, save_model, load_model,
                                      predict_probs, synthetic_samples)
@@ -157,6 +157,12 @@ def test_predict_uses_the_saved_postprocessing(model_dir, tmp_path):
     assert predict(folder, src, tmp_path/'o4')['postprocess']['method'] == 'watershed'  # no spec saved: the default
     prob = predict_probs(load_model(tmp_path/'m')[0], load_image(src/'a.png'), 64, 16)
     assert np.array_equal(load_image(tmp_path/'o1'/'masks'/'a.png') > 0, boundaries_from(prob, **spec) > 0)
+    save_model(learn, tmp_path/'mt', postprocess={**spec, 'tta': True})  # a model saved with test-time augmentation
+    assert predict(tmp_path/'mt', src, tmp_path/'o5')['postprocess'] == {**spec, 'tta': True}
+    prob_tta = predict_probs(load_model(tmp_path/'mt')[0], load_image(src/'a.png'), 64, 16, tta=True)
+    assert np.array_equal(load_image(tmp_path/'o5'/'masks'/'a.png') > 0, boundaries_from(prob_tta, **spec) > 0)
+    assert predict_cli([str(tmp_path/'mt'), str(src), str(tmp_path/'o6'), '--no-tta']) == 0
+    assert json.loads((tmp_path/'o6'/'predict.json').read_text())['postprocess'] == spec
 
 def test_pick_postprocess_uses_the_validation_samples():
     rng = np.random.default_rng(1)
@@ -169,3 +175,65 @@ def test_pick_postprocess_uses_the_validation_samples():
     score = lambda t: float(score_masks([boundaries_from(p, 'threshold', threshold=t, width=3) for p in probs], samples)[['mAP', 'ARI']].mean().sum())
     assert score(spec['threshold']) == max(score(t) for t in grid['threshold'])
     with pytest.raises(ValueError, match='one probability map per sample'): pick_postprocess(probs[:1], samples)
+
+
+def test_recolour_paints_grains_in_reference_colours():
+    from microsynth.segmentation import recolour
+    rng = np.random.default_rng(0)
+    grey, mask = toy_grains(64, 8, rng)
+    grey = grey[..., 0]
+    ref = np.zeros((32, 32, 3), np.uint8); ref[..., 2] = 200; ref[..., 0] = 40  # a blue reference
+    a = recolour(grey, mask, ref, np.random.default_rng(1))
+    assert a.shape == (64, 64, 3) and a.dtype == np.uint8
+    assert (a == recolour(grey, mask, ref, np.random.default_rng(1))).all()  # same rng state, same bytes
+    assert a[..., 2].mean() > 2 * a[..., 0].mean()  # the reference's colours, not grey
+    from microsynth.metrics import instances_from_boundaries
+    lab = instances_from_boundaries(mask)
+    for k in range(1, lab.max() + 1):  # a grain's hue is one colour: the blue/red ratio is the same across its pixels
+        px = a[lab == k].astype(float) + 1
+        assert np.ptp(px[:, 2] / px[:, 0]) < 0.5 * np.median(px[:, 2] / px[:, 0])
+    with pytest.raises(ValueError, match=r'image \(64, 64\) and mask \(10, 64\) sizes differ'): recolour(grey, mask[:10], ref, rng)
+    with pytest.raises(ValueError, match='smooth'): recolour(grey, mask, ref, rng, smooth=-1)
+    assert (recolour(grey, np.zeros_like(mask) + 1, ref, rng) == np.repeat(grey[..., None], 3, 2)).all()  # all boundary: left grey
+
+
+def test_palette_pool_keeps_the_labels(tmp_path):
+    from microsynth.segmentation import pool_samples
+    from microsynth.core import DatasetWriter
+    rng = np.random.default_rng(0)
+    with DatasetWriter(tmp_path/'02_grains_toy') as w:
+        for i in range(3):
+            im, m = toy_grains(64, 8, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=m)
+    refs = toys(2, 64, seed=5, real=True)
+    grey, _ = pool_samples(tmp_path, 'grey', 3, seed=0)
+    pal, _ = pool_samples(tmp_path, 'palette', 3, seed=0, references=refs)
+    pal2, _ = pool_samples(tmp_path, 'palette', 3, seed=0, references=refs)
+    assert [s.name for s in pal] == [s.name for s in grey]
+    assert all((a.mask == b.mask).all() for a, b in zip(pal, grey))  # labels untouched
+    assert all((a.image == b.image).all() for a, b in zip(pal, pal2))  # seeded
+    assert all(np.ptp(s.image.astype(int), axis=2).max() > 0 for s in pal)  # colour, not grey
+    with pytest.raises(ValueError, match='the palette pool needs references'): pool_samples(tmp_path, 'palette', 3)
+
+
+def test_tta_is_flip_equivariant():
+    from fastai.vision.learner import create_unet_model
+    import torchvision.models as tvm
+    torch.manual_seed(0)
+    model = create_unet_model(tvm.resnet18, 2, (64, 64), pretrained=False).eval()
+    im = toy_grains(112, 10, np.random.default_rng(3))[0]  # tiles at 0 and 48: the tiling is mirror-symmetric
+    p = predict_probs(model, im, 64, 16, tta=True)
+    for ax in (0, 1):
+        q = predict_probs(model, np.flip(im, ax).copy(), 64, 16, tta=True)
+        np.testing.assert_allclose(np.flip(q, ax), p, atol=1e-4)
+    assert not np.allclose(p, predict_probs(model, im, 64, 16))  # and it is not the plain prediction
+
+
+def test_postprocess_spec_tta():
+    from microsynth.postprocess import postprocess_spec
+    saved = dict(method='watershed', sigma=1.0, h=0.1, width=3)
+    assert postprocess_spec(saved) == saved  # off: not named
+    assert postprocess_spec(saved, tta=True) == {**saved, 'tta': True}
+    assert postprocess_spec({**saved, 'tta': True}) == {**saved, 'tta': True}  # as saved with the model
+    assert postprocess_spec({**saved, 'tta': True}, tta=False) == saved  # the option overrides it
+    assert postprocess_spec({**saved, 'tta': True}, method='threshold')['tta'] is True  # kept across a change of method
+    with pytest.raises(ValueError, match="tta must be True or False, got 'yes'"): postprocess_spec(saved, tta='yes')
