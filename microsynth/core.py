@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #b91ca8d2
 from __future__ import annotations
-import json, math, os, random, re, tempfile
+import json, math, os, random, re, sys, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
 
 # %% auto #0
-__all__ = ['KINDS', 'PARAMS_FILE', 'set_seed', 'atomic_write', 'png_bytes', 'save_png', 'load_image', 'check_number', 'check_dir',
-           'check_file', 'check_out_dir', 'check_device', 'read_params', 'DatasetWriter', 'row_params', 'read_dataset',
-           'load_sample', 'boundary_overlay', 'show_images', 'show_pair', 'record', 'work_path']
+__all__ = ['KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'set_seed', 'atomic_write', 'png_bytes', 'save_png', 'load_image',
+           'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors',
+           'read_params', 'DatasetWriter', 'row_params', 'read_dataset', 'load_sample', 'error_text', 'skip',
+           'write_failed', 'read_failed', 'boundary_overlay', 'show_images', 'show_pair', 'record', 'work_path']
 
 # %% ../nbs/00_core.ipynb #62c14b06
 def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
@@ -130,6 +131,18 @@ def check_device(device, name:str='device'):
         raise ValueError(f"{name}={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
     return device
 
+# %% ../nbs/00_core.ipynb #3bcf9312
+def torch_load_tensors(path, fail):
+    "`torch.load(path, weights_only=True)` on the CPU; else raises `fail(why)` (an exception naming the input) for a file that is not a torch.save archive of tensors and plain values."
+    import torch, zipfile
+    path = Path(path)
+    if not zipfile.is_zipfile(path): raise fail(f"{path.name} is not a torch.save archive: truncated, or another format")
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # torch's own message would suggest weights_only=False: never, for a file we cannot vouch for
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if 'eights only' in why or 'weights_only' in why: why = 'it holds Python objects, not only tensors'
+        raise fail(f"{path.name} is not a file of PyTorch weights: {why}") from None
+
 # %% ../nbs/00_core.ipynb #4d6ff8c7
 KINDS = ('images', 'masks', 'labels')
 PARAMS_FILE = 'params.csv'
@@ -199,7 +212,11 @@ class DatasetWriter:
         if sid in self.ids: return False
         arrs = _check_sample(sid, image, mask, labels, self.classes)
         if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
-        for kind, arr in arrs.items(): save_png(self.path/kind/f'{sid}.png', arr)
+        try:
+            for kind, arr in arrs.items(): save_png(self.path/kind/f'{sid}.png', arr)
+        except BaseException:  # a sample that fails half-way leaves none of its files
+            for kind in arrs: (self.path/kind/f'{sid}.png').unlink(missing_ok=True)
+            raise
         # the row is recorded last: a sample counts as written only once all its files are complete
         self.rows.append({'id': sid, **{k: _cell(v) for k, v in params.items()}})
         self.ids.add(sid); self._dirty += 1
@@ -249,6 +266,30 @@ def load_sample(row, classes=(0, 1)) -> dict:
     out = {k: load_image(row[k]) for k in KINDS if k in row and isinstance(row[k], str)}
     _check_sample(str(row['id']), out.get('images'), out.get('masks'), out.get('labels'), classes)
     return out
+
+# %% ../nbs/00_core.ipynb #c150da3d
+FAILED_FILE = 'failed.csv'
+
+def error_text(e:BaseException) -> str: return ' '.join(str(e).split()) or type(e).__name__
+
+def skip(failed:list, name:str, why:str, k:int, n:int):
+    "Record item `name` (the `k`-th of `n`) as skipped because of `why` in `failed`, and say so on stderr."
+    failed.append(dict(name=name, error=why))
+    print(f"[{k}/{n}] {name}: skipped: {why}", file=sys.stderr, flush=True)
+
+def write_failed(out_dir, failed:list, n:int, what:str='items', col:str='item'):
+    "Replace `out_dir/failed.csv` with the `failed` items (none: no file) and print them as a table (`col`, why) on stderr."
+    f = Path(out_dir)/FAILED_FILE
+    if not failed: f.unlink(missing_ok=True); return
+    atomic_write(f, pd.DataFrame(failed, columns=['name', 'error']).to_csv(index=False))
+    w = max(len(col), *(len(x['name']) for x in failed))
+    print(f"{len(failed)} of {n} {what} failed (also in {FAILED_FILE}):", file=sys.stderr)
+    print('\n'.join([f"  {col:<{w}}  why", *(f"  {x['name']:<{w}}  {x['error']}" for x in failed)]), file=sys.stderr)
+
+def read_failed(out_dir) -> list:
+    "The items the last batch run into `out_dir` skipped (dicts with name and error): `failed.csv`, or [] if there is none."
+    f = Path(out_dir)/FAILED_FILE
+    return pd.read_csv(f, dtype=str, keep_default_na=False).to_dict('records') if f.exists() else []
 
 # %% ../nbs/00_core.ipynb #1c688f92
 def boundary_overlay(image:np.ndarray, boundary:np.ndarray, color=(255, 0, 0)) -> np.ndarray:

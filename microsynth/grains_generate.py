@@ -4,11 +4,12 @@
 
 # %% ../nbs/02a_grains_generate.ipynb #aabfdcc2
 from __future__ import annotations
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
-from .core import DatasetWriter, row_params
+from .core import DatasetWriter, FAILED_FILE, error_text, row_params, skip, write_failed
 from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, render
 from .metrics import instances_from_boundaries
 
@@ -27,7 +28,10 @@ def render_sample(i:int, seed:int, size=512, ranges=None, fixed=None):
     image, mask, labels = render(p, size, s)
     return {**asdict(p), 'size': size, 'seed': s, 'recipe': RECIPE}, image, mask, labels
 
-def _job(args): return render_sample(*args)
+def _job(args):
+    "`render_sample(*args)` and None, or None and why it failed: one bad scenario must not end the pool's map."
+    try: return render_sample(*args), None
+    except Exception as e: return None, error_text(e)
 
 def render_row(row):
     "Re-render the (image, mask, labels) of a dataset row (a dict or a table row); unknown parameter names are an error."
@@ -35,7 +39,7 @@ def render_row(row):
 
 # %% ../nbs/02a_grains_generate.ipynb #8a967d2a
 def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, progress:bool=False, **fixed) -> Path:
-    "Write `n` random grain scenarios (images/, masks/, labels/, params.csv) to `out_dir`; resumes a partial run; same arguments -> same bytes for any `workers`."
+    "Write `n` random grain scenarios (images/, masks/, labels/, params.csv) to `out_dir`; resumes a partial run; same arguments -> same bytes for any `workers`; samples that fail are skipped and listed in `out_dir/failed.csv`."
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1: raise ValueError(f"n must be a positive number of images, got {n!r}")
     if not isinstance(workers, (int, np.integer)) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
@@ -46,16 +50,21 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
     with DatasetWriter(out_dir) as w:
         old = {r.get('recipe') for r in w.rows} - {RECIPE}
         if old: raise ValueError(f"{out_dir} holds images of grain recipe version(s) {sorted(old, key=str)}, this library makes version {RECIPE}: use a new folder")
-        todo = [i for i in range(n) if f'{i:06d}' not in w]
+        (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
+        todo, failed = [i for i in range(n) if f'{i:06d}' not in w], []
         jobs = [(i, seed, size, ranges, fixed) for i in todo]
         ex = ProcessPoolExecutor(workers) if workers > 1 and len(jobs) > 1 else None
         try:
             results = ex.map(_job, jobs, chunksize=max(1, min(8, len(jobs) // (4 * workers)))) if ex else map(_job, jobs)
-            for k, (i, (row, image, mask, labels)) in enumerate(zip(todo, results)):
-                w.add(f'{i:06d}', row, image=image, mask=mask, labels=labels)
-                if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', flush=True)
+            for k, (i, (res, why)) in enumerate(zip(todo, results)):
+                try:
+                    if res: w.add(f'{i:06d}', res[0], image=res[1], mask=res[2], labels=res[3])
+                except Exception as e: why = error_text(e)
+                if why: skip(failed, f'{i:06d}', why, k + 1, len(todo))
+                if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)
         finally:
             if ex: ex.shutdown(cancel_futures=True)
+        write_failed(out_dir, failed, len(todo), 'images', 'sample')
     return out_dir
 
 # %% ../nbs/02a_grains_generate.ipynb #5bd53c44

@@ -13,15 +13,16 @@ import numpy as np, torch
 from torch import nn
 from PIL import Image
 from fastprogress.fastprogress import progress_bar
-from .core import atomic_write, set_seed, show_images, record, work_path
+from .core import atomic_write, error_text, set_seed, show_images, record, torch_load_tensors, work_path
 from .realdata import load_pairs, split_by_source, tbm_path
 from .precision import autocast, use_bf16
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['ARCH_KEYS', 'UnetBlock', 'UnetGenerator', 'PatchDiscriminator', 'init_weights', 'n_params', 'unet_for_size',
-           'label_tensor', 'image_tensor', 'tensor_image', 'tbm_splits', 'PairData', 'default_config', 'Pix2Pix',
-           'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'train', 'plot_losses', 'generate']
+__all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetBlock', 'UnetGenerator', 'PatchDiscriminator',
+           'init_weights', 'n_params', 'unet_for_size', 'label_tensor', 'image_tensor', 'tensor_image', 'tbm_splits',
+           'PairData', 'default_config', 'Pix2Pix', 'save_checkpoint', 'read_checkpoint', 'restore_state',
+           'load_checkpoint', 'train', 'plot_losses', 'generate']
 
 # %% ../nbs/04_pix2pix.ipynb #00eaf1ad
 class UnetBlock(nn.Module):
@@ -217,34 +218,55 @@ def fit_epoch(self:Pix2Pix, data:PairData, max_iters:int=0) -> None:
     self.sched_G.step(); self.sched_D.step(); self.epoch = e
 
 # %% ../nbs/04_pix2pix.ipynb #a7efbcb5
+CKPT_FORMAT = 'microsynth pix2pix checkpoint 2'  # 1 (unnamed) pickled numpy's RNG state: weights_only cannot read it
+CKPT_STATE = ('G', 'D', 'opt_G', 'opt_D', 'sched_G', 'sched_D', 'rng')
+CKPT_META = ('cfg', 'arch', 'fingerprint', 'epoch', 'history')
+
 def save_checkpoint(run:Pix2Pix, path) -> Path:
-    "Atomically write the whole state of `run` to `path`."
-    state = dict(cfg=run.cfg, arch=run.arch, fingerprint=run.fingerprint(), epoch=run.epoch, history=run.history,
-                 G=run.G.state_dict(), D=run.D.state_dict(), opt_G=run.opt_G.state_dict(), opt_D=run.opt_D.state_dict(),
-                 sched_G=run.sched_G.state_dict(), sched_D=run.sched_D.state_dict(),
-                 rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()))
+    "Atomically write the whole state of `run` to `path`: tensors and plain values only (settings and history as JSON)."
+    key, keys, pos, has_gauss, cached = np.random.get_state()
+    meta = dict(cfg=run.cfg, arch=run.arch, fingerprint=run.fingerprint(), epoch=run.epoch, history=run.history)
+    state = dict(format=CKPT_FORMAT, meta=json.dumps(meta), G=run.G.state_dict(), D=run.D.state_dict(),
+                 opt_G=run.opt_G.state_dict(), opt_D=run.opt_D.state_dict(), sched_G=run.sched_G.state_dict(), sched_D=run.sched_D.state_dict(),
+                 rng=dict(torch=torch.get_rng_state(), python=random.getstate(),
+                          numpy=dict(key=key, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss), cached=float(cached))))
     buf = io.BytesIO(); torch.save(state, buf)
     return atomic_write(path, buf.getvalue())
 
+def _not_ours(path, why) -> ValueError: return ValueError(f"CHECKPOINT {path}: not a pix2pix checkpoint saved by microsynth ({why})")
+RETRAIN = 'a checkpoint of a microsynth older than this format must be trained again: delete it'
+
 def read_checkpoint(path) -> dict:
-    "The state dict stored at checkpoint `path`; clear errors for a missing or unreadable file."
+    "The state at checkpoint `path` (settings, epoch, history, state dicts), loaded as tensors and plain values only; a ValueError naming the file if `save_checkpoint` did not write it."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"pix2pix checkpoint {path} does not exist")
-    try: state = torch.load(path, map_location='cpu', weights_only=False)
-    except Exception as e: raise ValueError(f"{path} is not a readable pix2pix checkpoint ({type(e).__name__}: {e})") from None
-    if not isinstance(state, dict) or 'fingerprint' not in state: raise ValueError(f"{path} is not a pix2pix checkpoint (no architecture fingerprint)")
-    return state
+    if not path.is_file(): raise FileNotFoundError(f"CHECKPOINT {path} does not exist")
+    s = torch_load_tensors(path, lambda why: _not_ours(path, why + (f'; {RETRAIN}' if 'Python objects' in why else '')))
+    if not isinstance(s, dict) or s.get('format') != CKPT_FORMAT:
+        raise _not_ours(path, f"no {CKPT_FORMAT!r} tag" + (f'; {RETRAIN}' if isinstance(s, dict) and 'fingerprint' in s else ''))
+    if missing := [k for k in ('meta', *CKPT_STATE) if k not in s]: raise _not_ours(path, f"it lacks {', '.join(missing)}")
+    try: meta = json.loads(s['meta']); default_config(**meta['cfg'])
+    except Exception as e: raise _not_ours(path, f"its settings are not readable: {error_text(e)}") from None
+    if missing := [k for k in CKPT_META if k not in meta]: raise _not_ours(path, f"its settings lack {', '.join(missing)}")
+    for k in ('G', 'D'):
+        if not isinstance(s[k], dict) or not all(isinstance(v, torch.Tensor) for v in s[k].values()): raise _not_ours(path, f"{k} is not a state dict of tensors")
+    return {**meta, **{k: s[k] for k in CKPT_STATE}}
+
+# %% ../nbs/04_pix2pix.ipynb #3b6cebf6
+def restore_state(path, what:str, obj, state):
+    "`obj.load_state_dict(state)`; a ValueError naming checkpoint `path` if the `what` stored there does not fit `obj`."
+    try: obj.load_state_dict(state)
+    except Exception as e: raise ValueError(f"CHECKPOINT {path}: its {what} does not fit ({error_text(e)[:300]})") from None
 
 def load_checkpoint(run:Pix2Pix, path) -> Pix2Pix:
     "Restore `run` (built with the same architecture) from checkpoint `path`, including optimizer, schedule and RNG state."
     s = read_checkpoint(path)
     if s['fingerprint'] != run.fingerprint():
-        raise ValueError(f"checkpoint {path} is for architecture {s['arch']}, but this model is {run.arch}")
-    run.G.load_state_dict(s['G']); run.D.load_state_dict(s['D'])
-    run.opt_G.load_state_dict(s['opt_G']); run.opt_D.load_state_dict(s['opt_D'])
-    run.sched_G.load_state_dict(s['sched_G']); run.sched_D.load_state_dict(s['sched_D'])
+        raise ValueError(f"CHECKPOINT {path} is for architecture {s['arch']}, but this model is {run.arch}")
+    for k in CKPT_STATE[:-1]: restore_state(path, k, getattr(run, k), s[k])
     run.epoch, run.history = s['epoch'], list(s['history'])
-    torch.set_rng_state(s['rng']['torch']); np.random.set_state(s['rng']['numpy']); random.setstate(s['rng']['python'])
+    r = s['rng']; n = r['numpy']
+    torch.set_rng_state(r['torch']); random.setstate(r['python'])
+    np.random.set_state((n['key'], n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['cached']))
     return run
 
 def train(data:PairData, ckpt_dir, cfg:dict|None=None, epochs:int|None=None, max_iters:int=0, device='cpu', bf16:bool|None=None) -> Pix2Pix:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, measure, segmentation
-from .core import check_device, check_dir, check_number, check_out_dir, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
+from .core import check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
 from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs, save_model, tbm_split, train_progressive, synthetic_samples
@@ -171,13 +171,6 @@ def _predict_input(f:Path, seen:dict) -> np.ndarray:
     if im.dtype != np.uint8: raise ValueError(f"{int(im.max()).bit_length() if im.size else 16}-bit pixels ({im.dtype}, max {im.max()}): predict reads 8-bit grey or RGB images; convert it first")
     return im
 
-def _report_failed(failed:list, n:int):
-    "The skipped images as a table on stderr."
-    if not failed: return
-    print(f"{len(failed)} of {n} images failed (also in failed.csv):", file=sys.stderr)
-    w = max(len('image'), *(len(f['name']) for f in failed))
-    print('\n'.join([f"  {'image':<{w}}  why", *(f"  {f['name']:<{w}}  {f['error']}" for f in failed)]), file=sys.stderr)
-
 # %% ../nbs/05a_postprocess.ipynb #494331f0
 def postprocess_spec(saved:dict|None=None, method:str|None=None, tta:bool|None=None, **given) -> dict:
     "The spec to apply: `saved` (a model's, else `DEFAULT_POST`) with the `given` options that are not None; another `method` starts from its own defaults; `tta`: flip-averaged prediction (default: as saved, else off)."
@@ -218,14 +211,12 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
         except Exception as e:
             if seen.get(f.stem) == f.name:
                 for d in ('masks', 'overlays'): (out_dir/d/f'{f.stem}.png').unlink(missing_ok=True)
-            failed.append(dict(name=f.name, error=' '.join(str(e).split()) or type(e).__name__))
-            print(f"[{k}/{len(files)}] {f.name}: skipped: {failed[-1]['error']}", file=sys.stderr, flush=True); continue
+            skip(failed, f.name, error_text(e), k, len(files)); continue
         rows.append(row)
         print(f"[{k}/{len(files)}] {f.name}: {im.shape[0]}x{im.shape[1]}, {row['n_grains_all']} grains ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
     cols = ['name', 'height', 'width', 'pixel_size_um', *grain_summary(np.zeros((2, 2), np.uint8))]
     atomic_write(out_dir/'grains.csv', pd.DataFrame(rows, columns=cols).to_csv(index=False))
-    if failed: atomic_write(out_dir/'failed.csv', pd.DataFrame(failed).to_csv(index=False))
-    _report_failed(failed, len(files))
+    write_failed(out_dir, failed, len(files), 'images', 'image')
     atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
                  postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
     return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)
@@ -253,9 +244,10 @@ def add_predict_parser(subparsers):
     return p
 
 def _run_predict(a):
+    from microsynth.cli import batch_status
     r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width, a.tta)
-    print(f"{len(r['done'])} images segmented into {a.out}" + (f"; {len(r['failed'])} failed (failed.csv)" if r['failed'] else ''))
-    return 1 if r['failed'] else 0
+    print(f"{len(r['done'])} images segmented into {a.out}")
+    return batch_status(a.out, 'images')
 
 def predict_cli(argv=None) -> int:
     "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`. Exit status 0 all done, 1 some images failed."

@@ -14,7 +14,7 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
-from .core import check_device, check_number, set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
+from .core import check_device, check_number, torch_load_tensors, set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
 from . import realdata
 from .metrics import instances_from_boundaries
 from .precision import add_precision, autocast, use_bf16
@@ -282,13 +282,7 @@ def _read_config(folder:Path) -> dict:
 
 def _load_weights(model, folder:Path, cfg:dict):
     "Load `folder`'s `model.pth` into `model`, tensors only; a ValueError naming the folder if it is not such a file or does not fit."
-    import zipfile
-    if not zipfile.is_zipfile(folder/MODEL_FILE): raise _not_ours(folder, f"{MODEL_FILE} is not a torch.save archive: truncated, or another format")
-    try: sd = torch.load(folder/MODEL_FILE, map_location='cpu', weights_only=True)
-    except Exception as e:  # torch's own message would suggest weights_only=False: never, for a file we cannot vouch for
-        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if 'eights only' in why or 'weights_only' in why: why = 'it holds Python objects, not only tensors'
-        raise _not_ours(folder, f"{MODEL_FILE} is not a file of PyTorch weights: {why}") from None
+    sd = torch_load_tensors(folder/MODEL_FILE, lambda why: _not_ours(folder, why))
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()): raise _not_ours(folder, f"{MODEL_FILE} holds no state dict of tensors")
     own = model.state_dict()
     missing, extra = [k for k in own if k not in sd], [k for k in sd if k not in own]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_translate.ipynb #52746bad
 from __future__ import annotations
-import hashlib, os, json, math
+import hashlib, os, json, math, sys, time
 from pathlib import Path
 # Idle OpenMP threads spin by default: on a shared CPU they hold the cores their partners need and a pix2pix
 # step got 20x slower here. Passive waiting costs little on a free machine; it only takes effect before torch loads.
@@ -16,8 +16,9 @@ from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
 from sklearn.metrics import roc_auc_score
 from skimage.segmentation import find_boundaries
-from .core import DatasetWriter, read_dataset, load_sample, show_images, record, work_path, set_seed
-from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoint, tbm_splits, train,
+from .core import (DatasetWriter, FAILED_FILE, check_device, check_number, error_text, read_dataset, read_failed, load_sample, skip,
+                             write_failed, show_images, record, work_path, set_seed)
+from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoint, restore_state, tbm_splits, train,
                                 default_config)
 
 # %% auto #0
@@ -34,11 +35,11 @@ def weights_id(net:torch.nn.Module) -> str:
     return h.hexdigest()
 
 def load_generator(path, device='cpu') -> tuple:
-    "The generator of pix2pix checkpoint `path` and its `weights_id`."
+    "The generator of pix2pix checkpoint `path` and its `weights_id`; a ValueError naming the file if it is not a checkpoint or its generator does not fit its settings."
     s = read_checkpoint(path)
     c = default_config(**s['cfg'])
     G = UnetGenerator(c['in_ch'], c['out_ch'], c['num_downs'], c['ngf'], c['dropout'])
-    G.load_state_dict(s['G'])
+    restore_state(path, 'generator', G, s['G'])
     return G.to(device), weights_id(G)
 
 def ensure_generator(work_dir, seed:int=0, device='cpu') -> Path:
@@ -95,27 +96,36 @@ def make_voronoi_dataset(path, n:int, size:int, n_grains:int, seed:int=0, width:
     return Path(path)
 
 # %% ../nbs/04a_translate.ipynb #88a057b8
-def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:int=4, limit:int=0, device='cpu') -> Path:
-    "Write synthetic micrographs for the labels (or masks) of dataset `src` into dataset `dst`, one row per sample."
+def _translate_row(w:DatasetWriter, row, sample_seed:int, g:UnetGenerator, gen_id:str, src, width:int, device):
+    "Translate the labels (or mask) of dataset row `row` and add the sample to `w` under the row's id."
+    sid = str(row['id']); s = load_sample(row)
+    labels = s.get('labels')
+    mask = boundary_mask(labels, width) if labels is not None else s['masks']
+    img = translate_mask(g, mask, seed=sample_seed, device=device, copy=False)
+    src_params = {k: v for k, v in dict(row).items() if k not in ('id', 'images', 'masks', 'labels')}
+    w.add(sid, dict(seed=sample_seed, generator=gen_id, source=str(src), source_id=sid,
+                    boundary_width=width if labels is not None else None,
+                    source_params=json.loads(pd.Series(src_params).to_json())),
+          image=img, mask=mask, labels=labels)
+
+def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:int=4, limit:int=0, device='cpu', progress:bool=False) -> Path:
+    "Write synthetic micrographs for the labels (or masks) of dataset `src` into dataset `dst`, one row per sample; samples that fail are skipped and listed in `dst/failed.csv`."
     import copy
+    check_number('seed', seed, 0, integer=True); check_number('width', width, 1, integer=True); check_number('limit', limit, 0, integer=True); check_device(device)
     df = read_dataset(src)
     if 'labels' not in df and 'masks' not in df: raise ValueError(f"dataset {src} has neither labels/ nor masks/ to translate")
     if limit: df = df.iloc[:limit]
     g = copy.deepcopy(G).train()  # one copy in reference test mode for the whole dataset
+    failed = []
     with DatasetWriter(dst) as w:
+        (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
         for i, (_, row) in enumerate(df.iterrows()):
-            sid = str(row['id'])
-            if sid in w: continue
-            s = load_sample(row)
-            labels = s.get('labels')
-            mask = boundary_mask(labels, width) if labels is not None else s['masks']
-            sample_seed = seed * 100_003 + i  # the torch seed of this sample's dropout noise
-            img = translate_mask(g, mask, seed=sample_seed, device=device, copy=False)
-            src_params = {k: v for k, v in dict(row).items() if k not in ('id', 'images', 'masks', 'labels')}
-            w.add(sid, dict(seed=sample_seed, generator=gen_id, source=str(src), source_id=sid,
-                            boundary_width=width if labels is not None else None,
-                            source_params=json.loads(pd.Series(src_params).to_json())),
-                  image=img, mask=mask, labels=labels)
+            if str(row['id']) in w: continue
+            t0 = time.time()
+            try: _translate_row(w, row, seed * 100_003 + i, g, gen_id, src, width, device)  # the torch seed of this sample's dropout noise
+            except Exception as e: skip(failed, str(row['id']), error_text(e), i + 1, len(df)); continue
+            if progress: print(f"[{i + 1}/{len(df)}] {row['id']} ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
+        write_failed(w.path, failed, len(df), 'samples', 'sample')
     return Path(dst)
 
 # %% ../nbs/04a_translate.ipynb #d92f1767

@@ -364,3 +364,130 @@ def test_polygon_csv_path_kinds(tmp_path):
     from microsynth.realdata import polygon_masks
     with pytest.raises(FileNotFoundError, match=f'polygon CSV {tmp_path/"none.csv"} does not exist'): polygon_masks(tmp_path/'none.csv', (8, 8))
     with pytest.raises(ValueError, match=f'polygon CSV {tmp_path} is a folder, not a file'): polygon_masks(tmp_path, (8, 8))
+
+# ---- batches carry on past a bad item: generate, translate ------------------------------------------------------------
+
+def render_failing_at(i):
+    "`grains.render`, except that sample `i` of a dataset with seed 0 raises: a scenario the renderer cannot draw."
+    from microsynth.grains_generate import sample_seed
+    def fails(p, size, seed):
+        if seed == sample_seed(0, i): raise ValueError('no grains fit in this scenario')
+        return render(p, size, seed)
+    return fails
+
+def test_generate_skips_a_scenario_that_raises_and_a_rerun_completes_it(tmp_path, monkeypatch, capsys):
+    import microsynth.grains_generate as gg
+    from microsynth.core import read_dataset, read_failed
+    monkeypatch.setattr(gg, 'render', render_failing_at(1))
+    gg.generate(3, tmp_path/'g', size=64)
+    assert read_failed(tmp_path/'g') == [dict(name='000001', error='no grains fit in this scenario')]
+    err = capsys.readouterr().err
+    assert '[2/3] 000001: skipped: no grains fit' in err and '1 of 3 images failed (also in failed.csv)' in err
+    assert [f for f in files_under(tmp_path/'g') if '000001' in f] == []  # nothing partial of the bad one
+    assert list(read_dataset(tmp_path/'g')['id']) == ['000000', '000002']
+    monkeypatch.undo()
+    gg.generate(3, tmp_path/'g', size=64); gg.generate(3, tmp_path/'clean', size=64)
+    assert not (tmp_path/'g'/'failed.csv').exists()  # the rerun's own result: nothing failed
+    assert files_under(tmp_path/'g') == files_under(tmp_path/'clean')
+    for f in files_under(tmp_path/'clean'):
+        if f.endswith('.png'): assert (tmp_path/'g'/f).read_bytes() == (tmp_path/'clean'/f).read_bytes(), f  # same seed, same bytes
+
+def test_dataset_writer_leaves_nothing_of_a_sample_that_fails_half_way(tmp_path, monkeypatch):
+    import microsynth.core as core
+    real_save = core.save_png
+    def disk_full(path, arr):
+        if Path(path).parent.name == 'labels': raise OSError(28, 'No space left on device')
+        return real_save(path, arr)
+    monkeypatch.setattr(core, 'save_png', disk_full)
+    with DatasetWriter(tmp_path/'ds') as w:
+        with pytest.raises(OSError, match='No space left'): w.add('s0', {}, image=np.zeros((4, 4), np.uint8), labels=np.ones((4, 4), np.int32))
+    assert files_under(tmp_path/'ds') == []  # the image written before the labels failed is gone, and no row
+
+TINY_P2P = dict(num_downs=5, ngf=4, ndf=4, n_epochs=1, n_epochs_decay=1, seed=3)
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    from microsynth.pix2pix import Pix2Pix, save_checkpoint
+    return save_checkpoint(Pix2Pix(TINY_P2P), tmp_path_factory.mktemp('p2p')/'last.pt')
+
+@pytest.fixture
+def labels_with_a_corrupt_one(tmp_path):
+    "A 3-sample Voronoi label dataset whose sample 1 has a label image cut short."
+    from microsynth.translate import make_voronoi_dataset
+    src = make_voronoi_dataset(tmp_path/'vor', n=3, size=32, n_grains=5, seed=1)
+    f = src/'labels'/'voronoi-0001.png'; f.write_bytes(f.read_bytes()[:50])
+    return src
+
+def test_translate_skips_a_corrupt_label_image(tmp_path, checkpoint, labels_with_a_corrupt_one, capsys):
+    from microsynth.core import read_dataset, read_failed
+    from microsynth.translate import load_generator, make_voronoi_dataset, translate_dataset
+    G, gid = load_generator(checkpoint)
+    out = translate_dataset(labels_with_a_corrupt_one, tmp_path/'syn', G, gid, seed=2)
+    failed = read_failed(out)
+    assert [f['name'] for f in failed] == ['voronoi-0001'] and 'voronoi-0001.png is not a readable image' in failed[0]['error']
+    assert '1 of 3 samples failed (also in failed.csv)' in capsys.readouterr().err
+    assert list(read_dataset(out)['id']) == ['voronoi-0000', 'voronoi-0002']
+    assert [f for f in files_under(out) if '0001' in f] == []
+    clean = translate_dataset(make_voronoi_dataset(tmp_path/'vor2', n=3, size=32, n_grains=5, seed=1), tmp_path/'clean', G, gid, seed=2)
+    for f in ('images/voronoi-0000.png', 'images/voronoi-0002.png'): assert (out/f).read_bytes() == (clean/f).read_bytes()  # same bytes as without the bad one
+
+def test_translate_on_the_command_line_exits_1_and_a_fixed_rerun_leaves_only_its_results(tmp_path, checkpoint, labels_with_a_corrupt_one):
+    rc, out, err = cli('translate', checkpoint, labels_with_a_corrupt_one, tmp_path/'syn')
+    assert rc == 1 and 'Traceback' not in err
+    assert err.splitlines()[-1] == f"microsynth: error: 1 sample failed: voronoi-0001 (listed in {tmp_path/'syn'/'failed.csv'}; the others are done)"
+    assert '[1/3] voronoi-0000' in err and '[2/3] voronoi-0001: skipped' in err  # a line per sample as it goes
+    from microsynth.translate import make_voronoi_dataset
+    make_voronoi_dataset(tmp_path/'fixed', n=3, size=32, n_grains=5, seed=1)
+    (labels_with_a_corrupt_one/'labels'/'voronoi-0001.png').write_bytes((tmp_path/'fixed'/'labels'/'voronoi-0001.png').read_bytes())
+    rc, _, err = cli('translate', checkpoint, labels_with_a_corrupt_one, tmp_path/'syn')
+    assert rc == 0 and 'microsynth: error' not in err and not (tmp_path/'syn'/'failed.csv').exists()
+    assert len(pd.read_csv(tmp_path/'syn'/'params.csv')) == 3
+
+def test_generate_on_the_command_line(tmp_path):
+    rc, _, err = cli('generate', '2.5', tmp_path/'g')
+    assert rc == 2; one_line(err, "argument n: expected an integer, got '2.5'")
+    f = tmp_path/'f'; f.write_text('mine')
+    rc, _, err = cli('generate', '2', f, '--size', '64')
+    assert rc == 2; one_line(err, f'out_dir {f} exists and is not a folder')
+    assert f.read_text() == 'mine' and not (tmp_path/'g').exists()
+
+# ---- pix2pix checkpoints: tensors only, refused with the file's name --------------------------------------------------
+
+def old_format(run):
+    "A checkpoint as microsynth wrote it before the tensors-only format: numpy's RNG state pickled as an object."
+    return torch_bytes(dict(cfg=run.cfg, arch=run.arch, fingerprint=run.fingerprint(), epoch=0, history=[], G=run.G.state_dict(),
+                            rng=dict(numpy=np.random.get_state())))
+
+@pytest.mark.parametrize('what,make,msg', [
+    ('garbage', lambda ck, run: b'not torch at all', 'last.pt is not a torch.save archive: truncated, or another format'),
+    ('truncated', lambda ck, run: ck.read_bytes()[:3000], 'last.pt is not a torch.save archive: truncated'),
+    ('pickles code', lambda ck, run: torch_bytes({'G': print}), 'last.pt is not a file of PyTorch weights: it holds Python objects'),
+    ('old format', lambda ck, run: old_format(run), 'it holds Python objects, not only tensors; a checkpoint of a microsynth older than this format must be trained again'),
+    ('foreign state dict', lambda ck, run: torch_bytes(run.G.state_dict()), "no 'microsynth pix2pix checkpoint 2' tag"),
+    ('settings not json', lambda ck, run: torch_bytes({**torch.load(ck, weights_only=True), 'meta': '{"cfg": '}), 'its settings are not readable'),
+    ('unknown setting', lambda ck, run: torch_bytes({**torch.load(ck, weights_only=True), 'meta': json.dumps(dict(cfg=dict(ngf_typo=3)))}), 'unknown pix2pix settings'),
+])
+def test_corrupt_or_foreign_checkpoint(tmp_path, checkpoint, what, make, msg):
+    from microsynth.pix2pix import Pix2Pix, read_checkpoint
+    from microsynth.translate import load_generator
+    ck = tmp_path/'last.pt'; ck.write_bytes(make(checkpoint, Pix2Pix(TINY_P2P)))
+    for load in (read_checkpoint, load_generator):
+        with pytest.raises(ValueError) as e: load(ck)
+        m = str(e.value)
+        assert m.startswith(f'CHECKPOINT {ck}: not a pix2pix checkpoint saved by microsynth (') and msg in m and 'weights_only' not in m, m
+
+def test_checkpoint_whose_generator_does_not_fit_its_settings(tmp_path, checkpoint):
+    from microsynth.pix2pix import Pix2Pix
+    from microsynth.translate import load_generator
+    s = torch.load(checkpoint, weights_only=True); s['G'] = Pix2Pix({**TINY_P2P, 'ngf': 8}).G.state_dict()
+    ck = tmp_path/'last.pt'; ck.write_bytes(torch_bytes(s))
+    with pytest.raises(ValueError, match=f'CHECKPOINT {ck}: its generator does not fit'): load_generator(ck)
+
+def test_corrupt_checkpoint_on_the_command_line(tmp_path, checkpoint, labels_with_a_corrupt_one):
+    ck = tmp_path/'last.pt'; ck.write_bytes(checkpoint.read_bytes()[:3000])
+    rc, _, err = cli('translate', ck, labels_with_a_corrupt_one, tmp_path/'syn')
+    assert rc == 2; one_line(err, f'CHECKPOINT {ck}: not a pix2pix checkpoint saved by microsynth', 'truncated')
+    assert 'weights_only' not in err and not (tmp_path/'syn').exists()
+    rc, _, err = cli('translate', checkpoint, labels_with_a_corrupt_one, tmp_path/'syn', '--width', '0')
+    assert rc == 2; one_line(err, 'argument --width: must be in [1, inf], got 0')
+    assert not (tmp_path/'syn').exists()

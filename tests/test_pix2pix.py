@@ -52,7 +52,7 @@ def test_checkpoint_of_other_architecture(tmp_path):
     with pytest.raises(ValueError, match='architecture'): load_checkpoint(Pix2Pix({**TINY, 'ngf': 8}), tmp_path/'last.pt')
     with pytest.raises(ValueError, match='architecture'): load_checkpoint(Pix2Pix({**TINY, 'in_ch': 3}), tmp_path/'last.pt')
     (tmp_path/'bad.pt').write_bytes(b'not a checkpoint')
-    with pytest.raises(ValueError, match='not a readable'): read_checkpoint(tmp_path/'bad.pt')
+    with pytest.raises(ValueError, match='not a pix2pix checkpoint saved by microsynth'): read_checkpoint(tmp_path/'bad.pt')
     with pytest.raises(FileNotFoundError): read_checkpoint(tmp_path/'missing.pt')
     with pytest.raises(ValueError, match='unknown pix2pix settings'): default_config(ngf_typo=3)
 
