@@ -185,6 +185,7 @@ def random_arm_seed(seed:int, round:int) -> int:
     "The `generate` seed of the random arm's new images in `round` of run `seed` (apart from the seeds of the fixed sets)."
     return 1000 * (int(seed) + 1) + int(round)
 
+# %% ../nbs/06_adaptive.ipynb #7d366ca4
 def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, out, n_rounds:int=1, worst_frac:float=0.1,
                  n_variations:int=10, knobs=None, spread:float=0.1, finetune_epochs:int=1, finetune_lr:float=1e-4,
                  keep_train:bool=True, tile:int=None, threshold:float=0.5, post=None, device='cpu', log=print) -> tuple:
@@ -217,6 +218,7 @@ def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, o
         tests += [score(real_test).assign(arm=arm, set='real'), score(test).assign(arm=arm, set='synthetic')]
     return pd.concat(vals, ignore_index=True).assign(seed=seed), pd.concat(tests, ignore_index=True).assign(seed=seed)
 
+# %% ../nbs/06_adaptive.ipynb #bb16b358
 def compare(gen:Generator, data:dict, real_test, seeds, train_kw:dict, out, **kw) -> tuple:
     "`run_adaptive` for each of `seeds` (into `out/seed<s>`): (validation scores, test scores) of all runs."
     seeds = list(seeds)

@@ -130,6 +130,7 @@ def sample_crack(model:dict, rng, size:int=128, roughness:float=0.7) -> dict:
     return dict(vertices=np.round(v, 3).tolist(), width=round(float(model['width'].sample(rng)), 4),
                 contrast=round(float(model['contrast'].sample(rng)), 4), roughness=roughness, rough_seed=int(rng.integers(2**31)))
 
+# %% ../nbs/03a_cracks.ipynb #137a206e
 @njit(cache=True)
 def _polyline_distance(pts, h, w, reach):
     "Distance from every pixel centre of an (h, w) grid to the polyline `pts` (m,2), computed only within `reach` of each segment."
@@ -147,6 +148,7 @@ def _polyline_distance(pts, h, w, reach):
                 if e < d[r, c]: d[r, c] = e
     return d
 
+# %% ../nbs/03a_cracks.ipynb #8c461773
 def _roughen(v, roughness, seed, step=4.0):
     "Points every `step` px along polyline `v`, displaced sideways by smoothed noise of std `roughness` px."
     v = np.asarray(v, float)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses, functools, math
 from dataclasses import dataclass, asdict, fields
 import numpy as np, noise
+from fastcore.basics import patch
 from scipy import ndimage, sparse
 from scipy.interpolate import CubicSpline
 from scipy.sparse.csgraph import connected_components
@@ -59,58 +60,62 @@ class GrainParams:
 
     def __post_init__(self): self.check()
 
-    def check(self, size=None):
-        "Raise a `ValueError` naming the field if a value is out of range (and, given `size`, if there are more grains than pixels)."
-        def need(ok, name, what):
-            if not ok: raise ValueError(f"GrainParams.{name} must be {what}, got {getattr(self, name)!r}")
-        for f in fields(self):  # every float a finite number: inf or nan would render garbage, not fail
-            if f.type == 'float': check_number(f'GrainParams.{f.name}', getattr(self, f.name))
-        for k in _INT: need(isinstance(getattr(self, k), (int, np.integer)) and not isinstance(getattr(self, k), bool), k, 'an int')
-        need(self.n_grains >= 1, 'n_grains', 'a positive number of grains')
-        need(self.lloyd_steps >= 0, 'lloyd_steps', '>= 0')
-        need(self.spline_points >= 1, 'spline_points', '>= 1')
-        need(self.boundary_width >= 1, 'boundary_width', '>= 1 px')
-        need(self.perlin_octaves >= 1, 'perlin_octaves', '>= 1')
-        need(self.blur_ksize >= 1 and self.blur_ksize % 2 == 1, 'blur_ksize', 'an odd kernel size >= 1')
-        for k in ('spline_amp', 'jitter'): need(getattr(self, k) >= 0, k, 'non-negative')
-        for k in ('boundary_intensity', 'boundary_alpha', 'grain_mean', 'grain_spread', 'neighbour_contrast', 'perlin_amp', 'white_noise'):
-            need(0 <= getattr(self, k) <= 1, k, 'in [0, 1] (a fraction of the grey range)')
-        need(0 < self.perlin_wavelength <= 1, 'perlin_wavelength', 'a fraction of the grain diameter in (0, 1]')
-        need(0 < self.perlin_persistence <= 1, 'perlin_persistence', 'in (0, 1]')
-        need(.1 <= self.stretch <= 10, 'stretch', 'an aspect ratio in [0.1, 10]')
-        need(isinstance(self.periodic, (bool, np.bool_)), 'periodic', 'True or False')
-        if size is not None:
-            H, W = image_shape(size)
-            if self.n_grains > H * W: raise ValueError(f"GrainParams.n_grains={self.n_grains} is more grains than the {H}x{W}={H*W} pixels of the image")
-        return self
-
-    def diameter(self, size=512) -> float:
-        "Mean grain diameter in px (diameter of the circle of the mean grain area) for an image of `size`."
-        H, W = image_shape(size); return math.sqrt(4 * H * W / (math.pi * self.n_grains))
-
-    @classmethod
-    def sample(cls, rng, size=512, ranges=None, **fixed):
-        "A random scenario for an image of `size`: every knob drawn from `RANGES` (updated by `ranges`), then `fixed` values set."
-        r = check_ranges({**RANGES, **(ranges or {})})
-        bad = set(fixed) - {f.name for f in fields(cls)}
-        if bad: raise ValueError(f"unknown grain parameter(s) {sorted(bad)}; known: {[f.name for f in fields(cls)]}")
+# %% ../nbs/02_grains.ipynb #38cfb9c4
+@patch
+def check(self:GrainParams, size=None):
+    "Raise a `ValueError` naming the field if a value is out of range (and, given `size`, if there are more grains than pixels)."
+    def need(ok, name, what):
+        if not ok: raise ValueError(f"GrainParams.{name} must be {what}, got {getattr(self, name)!r}")
+    for f in fields(self):  # every float a finite number: inf or nan would render garbage, not fail
+        if f.type == 'float': check_number(f'GrainParams.{f.name}', getattr(self, f.name))
+    for k in _INT: need(isinstance(getattr(self, k), (int, np.integer)) and not isinstance(getattr(self, k), bool), k, 'an int')
+    need(self.n_grains >= 1, 'n_grains', 'a positive number of grains')
+    need(self.lloyd_steps >= 0, 'lloyd_steps', '>= 0')
+    need(self.spline_points >= 1, 'spline_points', '>= 1')
+    need(self.boundary_width >= 1, 'boundary_width', '>= 1 px')
+    need(self.perlin_octaves >= 1, 'perlin_octaves', '>= 1')
+    need(self.blur_ksize >= 1 and self.blur_ksize % 2 == 1, 'blur_ksize', 'an odd kernel size >= 1')
+    for k in ('spline_amp', 'jitter'): need(getattr(self, k) >= 0, k, 'non-negative')
+    for k in ('boundary_intensity', 'boundary_alpha', 'grain_mean', 'grain_spread', 'neighbour_contrast', 'perlin_amp', 'white_noise'):
+        need(0 <= getattr(self, k) <= 1, k, 'in [0, 1] (a fraction of the grey range)')
+    need(0 < self.perlin_wavelength <= 1, 'perlin_wavelength', 'a fraction of the grain diameter in (0, 1]')
+    need(0 < self.perlin_persistence <= 1, 'perlin_persistence', 'in (0, 1]')
+    need(.1 <= self.stretch <= 10, 'stretch', 'an aspect ratio in [0.1, 10]')
+    need(isinstance(self.periodic, (bool, np.bool_)), 'periodic', 'True or False')
+    if size is not None:
         H, W = image_shape(size)
-        u = lambda k: float(rng.uniform(*r[k]))
-        i = lambda k: int(rng.integers(r[k][0], r[k][1] + 1))
-        logu = lambda k: math.exp(rng.uniform(math.log(r[k][0]), math.log(r[k][1])))
-        d = logu('diameter')
-        p = dict(n_grains=max(2, round(4 * H * W / (math.pi * d * d))))
-        p.update(lloyd_steps=i('lloyd_steps'), spline_points=i('spline_points'), spline_amp=u('spline_amp'),
-                 boundary_width=i('boundary_width'), boundary_intensity=u('boundary_intensity'),
-                 boundary_alpha=u('boundary_alpha'), grain_mean=u('grain_mean'), grain_spread=u('grain_spread'))
-        p['neighbour_contrast'] = min(u('neighbour_contrast'), p['grain_spread'])
-        p.update(perlin_amp=u('perlin_amp'), perlin_wavelength=u('perlin_wavelength'), perlin_octaves=i('perlin_octaves'),
-                 perlin_persistence=u('perlin_persistence'), white_noise=u('white_noise'))
-        lo, hi = r['blur_ksize']; p['blur_ksize'] = int(rng.choice(np.arange(int(lo) | 1, int(hi) + 1, 2)))
-        p.update(jitter=u('jitter'), stretch=logu('stretch'))
-        p['grain_mean'] = min(max(p['grain_mean'], 0.), 1.)
-        p.update(fixed)
-        return cls(**p)
+        if self.n_grains > H * W: raise ValueError(f"GrainParams.n_grains={self.n_grains} is more grains than the {H}x{W}={H*W} pixels of the image")
+    return self
+
+# %% ../nbs/02_grains.ipynb #2341cbba
+@patch
+def diameter(self:GrainParams, size=512) -> float:
+    "Mean grain diameter in px (diameter of the circle of the mean grain area) for an image of `size`."
+    H, W = image_shape(size); return math.sqrt(4 * H * W / (math.pi * self.n_grains))
+
+@patch(cls_method=True)
+def sample(cls:GrainParams, rng, size=512, ranges=None, **fixed):
+    "A random scenario for an image of `size`: every knob drawn from `RANGES` (updated by `ranges`), then `fixed` values set."
+    r = check_ranges({**RANGES, **(ranges or {})})
+    bad = set(fixed) - {f.name for f in fields(cls)}
+    if bad: raise ValueError(f"unknown grain parameter(s) {sorted(bad)}; known: {[f.name for f in fields(cls)]}")
+    H, W = image_shape(size)
+    u = lambda k: float(rng.uniform(*r[k]))
+    i = lambda k: int(rng.integers(r[k][0], r[k][1] + 1))
+    logu = lambda k: math.exp(rng.uniform(math.log(r[k][0]), math.log(r[k][1])))
+    d = logu('diameter')
+    p = dict(n_grains=max(2, round(4 * H * W / (math.pi * d * d))))
+    p.update(lloyd_steps=i('lloyd_steps'), spline_points=i('spline_points'), spline_amp=u('spline_amp'),
+             boundary_width=i('boundary_width'), boundary_intensity=u('boundary_intensity'),
+             boundary_alpha=u('boundary_alpha'), grain_mean=u('grain_mean'), grain_spread=u('grain_spread'))
+    p['neighbour_contrast'] = min(u('neighbour_contrast'), p['grain_spread'])
+    p.update(perlin_amp=u('perlin_amp'), perlin_wavelength=u('perlin_wavelength'), perlin_octaves=i('perlin_octaves'),
+             perlin_persistence=u('perlin_persistence'), white_noise=u('white_noise'))
+    lo, hi = r['blur_ksize']; p['blur_ksize'] = int(rng.choice(np.arange(int(lo) | 1, int(hi) + 1, 2)))
+    p.update(jitter=u('jitter'), stretch=logu('stretch'))
+    p['grain_mean'] = min(max(p['grain_mean'], 0.), 1.)
+    p.update(fixed)
+    return cls(**p)
 
 # %% ../nbs/02_grains.ipynb #8d3e8373
 def image_shape(size) -> tuple:
@@ -278,6 +283,7 @@ def perlin_torus(nx:int, ny:int, S:int=6):
     ux, uy = (np.arange(nx * S) / S).tolist(), (np.arange(ny * S) / S).tolist()
     return np.array([[noise.pnoise2(x, y, repeatx=nx, repeaty=ny) for x in ux] for y in uy], np.float32)
 
+# %% ../nbs/02_grains.ipynb #78fdfa83
 def cubic_matrix(q, n:int, wrap:bool):
     "Sparse (len(q), n) matrix of Catmull-Rom weights interpolating `n` nodes at positions `q` (node units)."
     j = np.floor(q).astype(np.int64); t = (q - j).astype(np.float32)
@@ -290,6 +296,7 @@ def interp_grid(C, qy, qx, wrap:bool=False):
     "Separable cubic interpolation of node grid `C` at rows `qy` x columns `qx` (node units)."
     return np.asarray((cubic_matrix(qx, C.shape[1], wrap) @ (cubic_matrix(qy, C.shape[0], wrap) @ C).T).T)
 
+# %% ../nbs/02_grains.ipynb #aa07c06a
 def perlin(H:int, W:int, lam, octaves:int, persistence:float, periodic:bool, rng, S:int=6):
     "Perlin noise (H,W) like `pnoise2(x/lam_x + ox, y/lam_y + oy, octaves, persistence)`, from a node grid of `S` nodes per wavelength."
     out = np.zeros((H, W), np.float32); tot = 0.

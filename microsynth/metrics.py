@@ -129,6 +129,7 @@ def object_ious(gt_labels, pred_labels):
     m[r, c] = n / (area_g[r] + area_p[c] - n)
     return ug[ug > 0], up[up > 0], m[ug > 0][:, up > 0]
 
+# %% ../nbs/07_metrics.ipynb #8d068e75
 def _n_matched(hit:np.ndarray) -> int:
     "Size of the largest one-to-one matching in the 0/1 matrix `hit` (Hungarian on the rows/columns that have a candidate)."
     rows, cols = np.flatnonzero(hit.any(1)), np.flatnonzero(hit.any(0))

@@ -16,14 +16,7 @@ from .core import DatasetWriter, check_number, read_dataset, row_params
 # %% auto #0
 __all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'boundary_mask', 'write_slices']
 
-# %% ../nbs/01_potts.ipynb #e0fc54c0
-# Numba's OpenMP layer busy-waits at each of the 8 barriers per MCS: on a shared, oversubscribed machine
-# one descheduled thread then stalls the other (measured: 2 threads 3x slower than 1 at load 9 on 2 cores).
-# The workqueue layer sleeps instead (2 threads 1.6x faster than 1 at the same load); an explicit choice wins
-# (e.g. NUMBA_THREADING_LAYER=omp to call parallel numba code from several Python threads at once).
-if 'NUMBA_THREADING_LAYER' not in os.environ and numba.config.THREADING_LAYER == 'default':
-    numba.config.THREADING_LAYER = 'workqueue'
-
+# %% ../nbs/01_potts.ipynb #ed73bd6f
 _GOLD = np.uint64(0x9E3779B97F4A7C15)   # 2^64 / golden ratio: splitmix64's stream increment
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
@@ -52,6 +45,7 @@ def _mcs_key(seed, t):
     "The hash key of MCS number `t` (absolute, counted from the initial state) for `seed`."
     return _mix(_mix(np.uint64(seed) + _GOLD) ^ (np.uint64(t) * _M2 + _GOLD))
 
+# %% ../nbs/01_potts.ipynb #fe512dae
 @njit(cache=True, inline='always')
 def _choose(nb, n, first, h):
     "Draw uniformly among the distinct ids of `nb[:n]`; return (new id, its multiplicity). `first` is scratch space."
@@ -74,6 +68,14 @@ def propose(neighbours, own, h):
         nb[n] = v; n += v != own
     if n == 0: return own, 0
     return _choose(nb, n, first, np.uint64(h))
+
+# %% ../nbs/01_potts.ipynb #e0fc54c0
+# Numba's OpenMP layer busy-waits at each of the 8 barriers per MCS: on a shared, oversubscribed machine
+# one descheduled thread then stalls the other (measured: 2 threads 3x slower than 1 at load 9 on 2 cores).
+# The workqueue layer sleeps instead (2 threads 1.6x faster than 1 at the same load); an explicit choice wins
+# (e.g. NUMBA_THREADING_LAYER=omp to call parallel numba code from several Python threads at once).
+if 'NUMBA_THREADING_LAYER' not in os.environ and numba.config.THREADING_LAYER == 'default':
+    numba.config.THREADING_LAYER = 'workqueue'
 
 # %% ../nbs/01_potts.ipynb #d588bb0b
 @njit(cache=True, parallel=True)
@@ -113,6 +115,7 @@ def _sweep_colour(s, nz, ny, nx, zs, ys, xs, three_d, key, thr):
             de = (nn - n) - m
             if de <= 0 or u < thr[de]: s[site] = new
 
+# %% ../nbs/01_potts.ipynb #3d3680ed
 def _colours(n):
     "Index sets of one periodic axis such that two indices of a set are never adjacent."
     if n == 1: return [np.zeros(1, np.int64)]

@@ -97,6 +97,7 @@ def source_id(name:str) -> str:
     m = _TBM_RE.match(stem)
     return m.group(1) if m else stem
 
+# %% ../nbs/00a_realdata.ipynb #044b955c
 def _pair_files(folder:Path):
     "(image, mask) paths of a folder in the images/+masks/ layout or the side-by-side x.jpg + x.png layout."
     if (folder/'images').is_dir():
@@ -116,6 +117,7 @@ def _pair_files(folder:Path):
     if missing: raise ValueError(f"{folder}: images without a mask (.png of the same name): {missing[:5]}")
     return [(p, p.with_suffix('.png')) for p in jpgs]
 
+# %% ../nbs/00a_realdata.ipynb #7d4c765c
 def load_pairs(folder, threshold:int|None=128) -> list:
     "Image/mask `Pair`s of `folder`, masks as uint8 classes {0,1} (≥ `threshold`; with None, masks must already be 0/1)."
     folder = check_dir(folder, 'real-data folder')

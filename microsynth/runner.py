@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_runner.ipynb #b261db2c
 from __future__ import annotations
-import base64, json, math, os, time, tomllib
+import base64, contextlib, json, math, os, time, tomllib
 from pathlib import Path
 import microsynth
 from .core import atomic_write, check_dir, check_out_dir
@@ -146,6 +146,19 @@ def _save_figures(nb_file:Path, fig_dir:Path) -> int:
                 n += 1; atomic_write(fig_dir/f'{nb_file.stem}-{n:02d}.png', base64.b64decode(png))
     return n
 
+# %% ../nbs/00b_runner.ipynb #792933b5
+@contextlib.contextmanager
+def _notebook_env(mfile:Path):
+    "Set `_ENV` for the kernel of one notebook (its metrics file, inline figures); restore the previous values on exit."
+    old = {k: os.environ.get(k) for k in _ENV}
+    # figures must come out inline whatever backend the caller's shell chose (CI often sets Agg)
+    os.environ.update(MICROSYNTH_METRICS=str(mfile), MPLBACKEND='module://matplotlib_inline.backend_inline')
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 # %% ../nbs/00b_runner.ipynb #0a36da63
 def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, kernel=None, log=print, overrides:dict=None) -> dict:
     "Execute the notebook sequence on `profile` (with `overrides` {name: value} on top) into `out` (default `runs/<profile>`); return the summary."
@@ -163,22 +176,17 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
         params = {**profile_params(profiles, profile, nb.stem, declared), **{k: v for k, v in overrides.items() if k in declared}}
         if 'work_dir' in declared: params['work_dir'] = str(out/'work')
         mfile = out/'metrics'/f'{nb.stem}.json'; mfile.unlink(missing_ok=True)
-        res, t0, old = out/'notebooks'/nb.name, time.time(), {k: os.environ.get(k) for k in _ENV}
+        res, t0 = out/'notebooks'/nb.name, time.time()
         res.parent.mkdir(parents=True, exist_ok=True)
         log(f'{nb.stem}: running ({profile})...', flush=True) if log is print else log(f'{nb.stem}: running')
-        # figures must come out inline whatever backend the caller's shell chose (CI often sets Agg)
-        os.environ.update(MICROSYNTH_METRICS=str(mfile), MPLBACKEND='module://matplotlib_inline.backend_inline')
-        try: pm.execute_notebook(str(nb), str(res), parameters=params, kernel_name=kernel, language='python', cwd=str(nbs_path), progress_bar=False)
-        except pm.PapermillExecutionError as e:
-            entry = dict(status='failed', seconds=round(time.time() - t0, 1), cell=e.exec_count, error=f'{e.ename}: {e.evalue}')
-            summary['notebooks'][nb.stem] = entry; summary.update(_closing(nbs)); save()
-            log(f'notebooks: {len(summary["metrics"])} passed, 1 failed')
-            log(f'report: {write_report(out, nbs_path)}')
-            raise RunError(f"{nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue} (executed copy: {res})") from None
-        finally:
-            for k, v in old.items():
-                if v is None: os.environ.pop(k, None)
-                else: os.environ[k] = v
+        with _notebook_env(mfile):
+            try: pm.execute_notebook(str(nb), str(res), parameters=params, kernel_name=kernel, language='python', cwd=str(nbs_path), progress_bar=False)
+            except pm.PapermillExecutionError as e:
+                entry = dict(status='failed', seconds=round(time.time() - t0, 1), cell=e.exec_count, error=f'{e.ename}: {e.evalue}')
+                summary['notebooks'][nb.stem] = entry; summary.update(_closing(nbs)); save()
+                log(f'notebooks: {len(summary["metrics"])} passed, 1 failed')
+                log(f'report: {write_report(out, nbs_path)}')
+                raise RunError(f"{nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue} (executed copy: {res})") from None
         metrics = json.loads(mfile.read_text()) if mfile.exists() else {}
         figs = _save_figures(res, out/'figures')
         summary['notebooks'][nb.stem] = dict(status='ok', seconds=round(time.time() - t0, 1), figures=figs, parameters=params)

@@ -63,6 +63,7 @@ def _check_geometry(patch, overlap, seed_size):
     step = patch - overlap
     if seed_size < patch or (seed_size - patch) % step: raise ValueError(f"seed_size must be patch + k*(patch-overlap) = {patch}, {patch+step}, {patch+2*step}, ...; got {seed_size}")
 
+# %% ../nbs/03_textures.ipynb #aaf9c81a
 def build_dictionary(exemplars, patch:int=32, overlap:int=8, seed_size:int=32, n_patches:int=3000,
                      seed_frac:float=0.25, pattern:str='*.jpg', crop:float=0.05, seed:int=0) -> TextureDictionary:
     "Cut `n_patches` random `patch`² patches below the seed band of each exemplar (a folder, or a list of `(name, array)`)."
@@ -133,6 +134,7 @@ def _min_cut(e):
         c = b; path[r] = c
     return path
 
+# %% ../nbs/03_textures.ipynb #d8ce2bdb
 @njit(cache=True)
 def _keep_before_cut(old, new, keep):
     "Set `keep` True left of the minimum-error cut through a (rows, cols) overlap strip between `old` and `new`."
