@@ -122,8 +122,9 @@ def sequence(nbs_path=None, only=None) -> list:
     nbs = [p for p in sorted(nbs_path.glob('[0-9][0-9]*.ipynb')) if declared_parameters(p)]
     if only:
         only = [str(o) for o in only]
+        if bad := [o for o in only if not any(p.stem.startswith(o) for p in nbs)]:
+            raise ValueError(f"--only {' '.join(bad)}: no notebook in {nbs_path} starts with {' or '.join(map(repr, bad))} (they are {', '.join(p.stem for p in nbs)})")
         nbs = [p for p in nbs if any(p.stem.startswith(o) for o in only)]
-        if not nbs: raise ValueError(f"no notebook in {nbs_path} starts with {only}")
     return nbs
 
 # %% ../nbs/00b_runner.ipynb #5cf050b9
