@@ -60,6 +60,7 @@ def _turns(v):
     d = np.diff(v, axis=0); h = np.arctan2(d[:, 0], d[:, 1])
     return np.hypot(d[:, 0], d[:, 1]), np.degrees((np.diff(h) + np.pi) % (2*np.pi) - np.pi)
 
+# %% ../nbs/03a_cracks.ipynb #7714b432
 def measure_cracks(pairs, tolerance:float=3.0, min_pixels:int=20) -> dict:
     "Measured crack properties of `(name, image, mask)` pairs: arrays keyed n_segments, length, angle, orientation, width, contrast."
     out = {k: [] for k in ('n_segments', 'length', 'angle', 'orientation', 'width', 'contrast')}

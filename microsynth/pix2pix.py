@@ -45,6 +45,7 @@ class UnetBlock(nn.Module):
 
     def forward(self, x): return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
 
+# %% ../nbs/04_pix2pix.ipynb #0f3ff011
 class UnetGenerator(nn.Module):
     "The pix2pix U-Net: `num_downs` down-samplings (8 = `unet_256`), base width `ngf`; input size must be a multiple of 2**num_downs."
     def __init__(self, in_ch:int=3, out_ch:int=3, num_downs:int=8, ngf:int=64, dropout:bool=True):

@@ -204,6 +204,7 @@ def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weigh
     learn.model_dir = Path(tempfile.gettempdir())/'microsynth_models'  # lr_find's scratch weights: not in the caller's folder
     return learn
 
+# %% ../nbs/05_segmentation.ipynb #ca7b1977
 def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet18', pretrained:bool=False, bs:int=8,
                       real_share:float=0.5, batches_per_epoch:int=None, lr:float=1e-3, use_lr_find:bool=False,
                       boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False, bf16:bool|None=None, init:dict|None=None):

@@ -176,6 +176,7 @@ def synth_textures(td:TextureDictionary, seeds, size:int=128, n_best:int=5, info
     with threadpool_limits(1, 'blas'):  # many small products: one BLAS thread beats two fighting other processes
         return _grow(td, seeds, canvas, size, n_best, info, g, step, ks)
 
+# %% ../nbs/03_textures.ipynb #70384c26
 def _grow(td, seeds, canvas, size, n_best, info, g, step, ks):
     P, O, S, B = td.patch, td.overlap, td.seed_size, len(seeds)
     rngs = [np.random.default_rng(s) for s in seeds]; infos = []
