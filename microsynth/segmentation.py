@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch
 from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask, RandomCrop, Resize, ToTensor,
                                IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, unet_learner,
-                               CrossEntropyLossFlat, DiceMulti, ResizeMethod)
+                               CrossEntropyLossFlat, DiceMulti, ResizeMethod, Hue, Saturation)
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
@@ -22,8 +22,8 @@ from .precision import add_precision, autocast, use_bf16
 # %% auto #0
 __all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split',
            'find_datasets', 'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations',
-           'pool_samples', 'MixedDL', 'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model',
-           'load_model']
+           'pool_samples', 'annotated', 'MixedDL', 'colour_tfms', 'stage_dls', 'make_learner', 'train_progressive',
+           'predict_probs', 'save_model', 'load_model']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -126,11 +126,12 @@ def fallback_translations(work_dir, n:int, size:int=256, seed:int=0) -> Path:
     labels = make_voronoi_dataset(work_path(work_dir, '05_segmentation', 'fallback_voronoi'), n, size, n_grains=max(4, round(70 * (size / 256)**2)), seed=seed)
     return translate_dataset(labels, work_path(work_dir, '05_segmentation', 'fallback_pix2pix'), G, gen_id, seed)
 
-def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:int=0, references=None):
-    "Up to `n` synthetic `Sample`s of `pool` ('grey', 'palette' — painted in the colours of the `references` samples —, 'pix2pix', or 'mix': half grey, half pix2pix); returns (samples, folders)."
+def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:int=0, references=None, width:int|None=None):
+    "Up to `n` synthetic `Sample`s of `pool` ('grey', 'palette' — painted in the colours of the `references` samples —, 'pix2pix', or 'mix': half grey, half pix2pix), masks redrawn `width` px wide if given (`annotated`); returns (samples, folders)."
+    if width is not None: check_number('width', width, 1, integer=True)
     if pool == 'mix':
-        a, fa = pool_samples(work_dir, 'grey', n // 2, seed, size, min_size)
-        b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed, size, min_size)
+        a, fa = pool_samples(work_dir, 'grey', n // 2, seed, size, min_size, width=width)
+        b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed, size, min_size, width=width)
         return a + b, fa + fb
     if pool not in POOLS: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOLS) + ['mix']}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive number of samples, got {n!r}")
@@ -139,7 +140,20 @@ def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:i
     if pool == 'palette':
         rng, refs = np.random.default_rng([seed, 1]), list(references)
         out = [s._replace(image=recolour(s.image, s.mask, refs[rng.integers(len(refs))].image, rng)) for s in out]
+    if width is not None: out = [s._replace(mask=annotated(s.mask, width)) for s in out]
     return out, folders
+
+
+# %% ../nbs/05_segmentation.ipynb #bc01352f
+def annotated(mask:np.ndarray, width:int=3) -> np.ndarray:
+    "uint8 {0,1}: the grains of boundary `mask` (nonzero = boundary) with their boundaries redrawn `width` px wide (odd widths exact), centred on the grain edges."
+    check_number('width', width, 1, integer=True)
+    lab = instances_from_boundaries(np.asarray(mask) > 0)
+    if lab.max() == 0: return np.asarray(mask, np.uint8)  # no grain to redraw around
+    near = lab[tuple(ndi.distance_transform_edt(lab == 0, return_distances=False, return_indices=True))]  # boundary px join their nearest grain
+    line = np.zeros(near.shape, bool)  # one pixel where the grain changes to the right or below
+    line[:, :-1] |= near[:, :-1] != near[:, 1:]; line[:-1] |= near[:-1] != near[1:]
+    return (ndi.binary_dilation(line, iterations=width // 2) if width > 1 else line).astype(np.uint8)
 
 
 # %% ../nbs/05_segmentation.ipynb #e671e163
@@ -169,10 +183,17 @@ class MixedDL(TfmdDL):
         for b in range(nb): out += rng.permutation(np.concatenate([real[b*k:(b+1)*k], syn[b*(bs-k):(b+1)*(bs-k)]])).tolist()
         return out
 
+# %% ../nbs/05_segmentation.ipynb #ac2a72ad
+def colour_tfms(colour:float=0.) -> list:
+    "fastai batch transforms: hue turned by up to ±`colour` of the colour circle (every image), saturation scaled by up to ±`colour` (3 in 4 images); none for 0."
+    check_number('colour', colour, 0, 0.5)
+    return [Hue(max_hue=colour, p=1.), Saturation(max_lighting=colour, p=.75)] if colour else []
+
+
 # %% ../nbs/05_segmentation.ipynb #8bee78bc
 def stage_dls(real, synthetic, valid, crop:int, size:int, bs:int=8, real_share:float=0.5, n_batches:int=None,
-              seed:int=0, device='cpu', aug:bool=True) -> DataLoaders:
-    "fastai `DataLoaders` for one stage: a `MixedDL` over real+synthetic training samples, and the real validation samples."
+              seed:int=0, device='cpu', aug:bool=True, colour:float=0.) -> DataLoaders:
+    "fastai `DataLoaders` for one stage: a `MixedDL` over real+synthetic training samples (augmented, colours jittered by `colour_tfms`), and the real validation samples."
     real, synthetic = list(real), list(synthetic)
     if not real and not synthetic: raise ValueError("the training pool is empty: give real and/or synthetic samples")
     check_samples(real + synthetic, crop, 'training pool'); check_samples(valid, crop, 'validation set')
@@ -182,11 +203,11 @@ def stage_dls(real, synthetic, valid, crop:int, size:int, bs:int=8, real_share:f
     def dsets(items): return Datasets(items, [[lambda s: PILImage.create(s.image)], [lambda s: PILMask.create(s.mask)]])
     after_item = [RandomCrop(crop), Resize(size, method=ResizeMethod.Squish), ToTensor()]
     after_batch = [IntToFloatTensor(), *(aug_transforms(flip_vert=True, max_rotate=15., max_lighting=0.2, max_zoom=1.1, max_warp=0.) if aug else []),
-                   Normalize.from_stats(*imagenet_stats)]
+                   *colour_tfms(colour), Normalize.from_stats(*imagenet_stats)]
     nb = n_batches or max(1, math.ceil(len(train) / bs))
     tdl = MixedDL(dsets(train), n_real=len(real), n_real_per_batch=k, n_batches=nb, seed=seed, bs=bs,
                   after_item=after_item, after_batch=after_batch, device=device)
-    vdl = TfmdDL(dsets(list(valid)), bs=bs, shuffle=False, after_item=after_item, after_batch=after_batch[:1] + after_batch[-1:], device=device)
+    vdl = TfmdDL(dsets(list(valid)), bs=bs, shuffle=False, after_item=after_item, after_batch=[after_batch[0], after_batch[-1]], device=device)
     return DataLoaders(tdl, vdl, device=device)
 
 # %% ../nbs/05_segmentation.ipynb #e71f8868
@@ -207,14 +228,14 @@ def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weigh
 # %% ../nbs/05_segmentation.ipynb #ca7b1977
 def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet18', pretrained:bool=False, bs:int=8,
                       real_share:float=0.5, batches_per_epoch:int=None, lr:float=1e-3, use_lr_find:bool=False,
-                      boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False, bf16:bool|None=None, init:dict|None=None):
-    "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...], from `init` weights if given; returns the Learner (`learn.history`: a row per stage)."
+                      boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False, bf16:bool|None=None, init:dict|None=None, colour:float=0.):
+    "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...], from `init` weights if given, colours jittered by `colour` (`colour_tfms`); returns the Learner (`learn.history`: a row per stage)."
     if not stages: raise ValueError("give at least one stage (size, epochs, all_layers)")
     if stages[-1][0] != crop: raise ValueError(f"the last stage must train at the crop size {crop}, got {stages[-1][0]}")
     set_seed(seed)
     learn, hist = None, []
     for i, (size, epochs, all_layers) in enumerate(stages):
-        dls = stage_dls(real, synthetic, valid, crop, size, bs, real_share, batches_per_epoch, seed + 1000 * i, device)
+        dls = stage_dls(real, synthetic, valid, crop, size, bs, real_share, batches_per_epoch, seed + 1000 * i, device, colour=colour)
         if learn is None:
             learn = make_learner(dls, arch, pretrained, boundary_weight, bf16)
             if init is not None: learn.model.load_state_dict(init)  # e.g. a body pretrained on synthetic data

@@ -237,3 +237,40 @@ def test_postprocess_spec_tta():
     assert postprocess_spec({**saved, 'tta': True}, tta=False) == saved  # the option overrides it
     assert postprocess_spec({**saved, 'tta': True}, method='threshold')['tta'] is True  # kept across a change of method
     with pytest.raises(ValueError, match="tta must be True or False, got 'yes'"): postprocess_spec(saved, tta='yes')
+
+
+def test_annotated_width_keeps_the_grains(tmp_path):
+    from microsynth.segmentation import annotated, pool_samples
+    from microsynth.metrics import instances_from_boundaries
+    from microsynth.core import DatasetWriter
+    rng = np.random.default_rng(1)
+    _, m = toy_grains(96, 10, rng)
+    wide = (np.asarray(m) > 0) | np.roll(m > 0, 1, 0) | np.roll(m > 0, 1, 1) | np.roll(m > 0, 2, 1)  # a 3-4 px line
+    for w in (1, 3, 5):
+        a = annotated(wide.astype(np.uint8), w)
+        assert set(np.unique(a)) <= {0, 1}
+        assert instances_from_boundaries(a > 0).max() == instances_from_boundaries(wide).max()  # the same grains
+    assert annotated(wide.astype(np.uint8), 5).sum() > annotated(wide.astype(np.uint8), 1).sum()  # wider band, more pixels
+    assert (annotated(np.zeros((8, 8), np.uint8), 3) == 0).all()  # no boundary: nothing drawn
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match='width must be'): annotated(wide.astype(np.uint8), bad)
+    with DatasetWriter(tmp_path/'02_grains_toy') as w:
+        for i in range(2):
+            im, mm = toy_grains(64, 8, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=mm)
+    a, _ = pool_samples(tmp_path, 'grey', 2, seed=0, width=3)
+    b, _ = pool_samples(tmp_path, 'grey', 2, seed=0)
+    assert all((x.image == y.image).all() for x, y in zip(a, b)) and all((x.mask == annotated(y.mask, 3)).all() for x, y in zip(a, b))
+    with pytest.raises(ValueError, match='width must be'): pool_samples(tmp_path, 'grey', 2, width=0)
+
+
+def test_colour_jitter_changes_only_training_colours():
+    from microsynth.segmentation import colour_tfms
+    assert colour_tfms(0) == []
+    for bad in (-0.1, 0.6, float('nan'), 'x'):
+        with pytest.raises(ValueError, match='colour must be'): colour_tfms(bad)
+    dls = stage_dls(toys(2), [], toys(1), crop=64, size=64, bs=2, n_batches=1, colour=0.5)
+    names = [type(t).__name__ for t in dls.train.after_batch.fs]
+    assert 'Hue' in names and names[-1] == 'Normalize'
+    assert not {'Hue', 'Saturation'} & {type(t).__name__ for t in dls.valid.after_batch.fs}  # validation sees the images as they are
+    xb, yb = dls.one_batch()
+    assert xb.shape == (2, 3, 64, 64) and set(torch.unique(yb).tolist()) <= {0, 1}
