@@ -11,7 +11,8 @@ from fastai.vision.all import (ImageDataLoaders, Normalize, Resize, aug_transfor
                                vision_learner)
 from .core import read_dataset, set_seed, work_path
 from .cracks import fit_crack_params, real_crack_dataset, synth_crack_dataset
-from .textures import build_dictionary, mtcracks_folder
+from .realdata import mtcracks_folder
+from .textures import build_dictionary
 from .metrics import agresti_coull, paired_ttest
 from .precision import add_precision
 

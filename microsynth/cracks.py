@@ -15,7 +15,8 @@ from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
 from .core import DatasetWriter, check_number, load_image, read_dataset, row_params
 from .realdata import split_by_source
-from .textures import build_dictionary, mtcracks_folder, synth_textures
+from .realdata import mtcracks_folder
+from .textures import build_dictionary, synth_textures
 
 # %% auto #0
 __all__ = ['FAMILIES', 'LIMITS', 'load_crack_pairs', 'measure_cracks', 'Dist', 'fit_crack_params', 'sample_crack', 'render_crack',

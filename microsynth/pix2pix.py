@@ -14,15 +14,15 @@ from torch import nn
 from PIL import Image
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, error_text, set_seed, show_images, record, torch_load_tensors, work_path
-from .realdata import load_pairs, split_by_source, tbm_path
+from .realdata import load_pairs, tbm_path, tbm_split
 from .precision import autocast, use_bf16
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetBlock', 'UnetGenerator', 'PatchDiscriminator',
-           'init_weights', 'n_params', 'unet_for_size', 'label_tensor', 'image_tensor', 'tensor_image', 'tbm_splits',
-           'PairData', 'default_config', 'Pix2Pix', 'save_checkpoint', 'read_checkpoint', 'restore_state',
-           'load_checkpoint', 'train', 'plot_losses', 'generate']
+           'init_weights', 'n_params', 'unet_for_size', 'label_tensor', 'image_tensor', 'tensor_image', 'PairData',
+           'default_config', 'Pix2Pix', 'save_checkpoint', 'read_checkpoint', 'restore_state', 'load_checkpoint',
+           'train', 'plot_losses', 'generate']
 
 # %% ../nbs/04_pix2pix.ipynb #00eaf1ad
 class UnetBlock(nn.Module):
@@ -118,12 +118,6 @@ def tensor_image(t:torch.Tensor) -> np.ndarray:
     return ((t.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
 
 # %% ../nbs/04_pix2pix.ipynb #b5d9486a
-def tbm_splits(folder=None, seed:int=0) -> dict:
-    "TBM `Pair`s of `folder` (default: the real-data TBM folder) split by source image into train/valid/test."
-    pairs = load_pairs(folder if folder is not None else tbm_path())
-    by_name = {p.name: p for p in pairs}
-    return {k: [by_name[n] for n in v] for k, v in split_by_source(list(by_name), seed=seed).items()}
-
 class PairData:
     "Paired (mask, image) arrays with the reference augmentation (resize to `load_size`, random `crop`, random flip)."
     def __init__(self, pairs, crop:int=256, load_size:int|None=None):

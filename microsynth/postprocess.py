@@ -12,7 +12,8 @@ from skimage import morphology, measure, segmentation
 from .core import check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
 from .realdata import IMAGE_EXTS
-from .segmentation import load_model, predict_probs, save_model, tbm_split, train_progressive, synthetic_samples
+from .realdata import tbm_split
+from .segmentation import load_model, predict_probs, save_model, train_progressive, synthetic_samples
 
 # %% auto #0
 __all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',

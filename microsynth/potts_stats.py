@@ -12,10 +12,10 @@ from skimage.measure import label as cc_label
 from skimage.segmentation import expand_labels
 from .potts import simulate, slice_volume, n_grains
 from .metrics import instances_from_boundaries
+from .realdata import tbm_masks
 
 # %% auto #0
-__all__ = ['label_periodic', 'grain_stats', 'mask_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'tbm_masks',
-           'real_stats']
+__all__ = ['label_periodic', 'grain_stats', 'mask_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'real_stats']
 
 # %% ../nbs/01a_potts_stats.ipynb #3d8588c9
 def label_periodic(section) -> np.ndarray:
@@ -79,13 +79,6 @@ def fit_power_law(t, y, t_min=0.):
     return float(n), float(np.exp(c))
 
 # %% ../nbs/01a_potts_stats.ipynb #c613008a
-def tbm_masks(threshold:int=128) -> list:
-    "The real TBM boundary masks as uint8 {0,1} arrays (`microsynth.realdata`), or [] if the data cannot be had."
-    from microsynth.realdata import tbm_path, load_pairs
-    try: return [p.mask for p in load_pairs(tbm_path(), threshold)]
-    except (OSError, ValueError) as e:
-        print(f'no TBM masks ({type(e).__name__}: {e})'); return []
-
 def real_stats(masks, min_area:int=5) -> pd.DataFrame:
     "Grain statistics of real boundary masks, border grains left out."
     out = [grain_stats(mask_grains(m, min_area), periodic=False).assign(image=i) for i, m in enumerate(masks)]

@@ -20,10 +20,9 @@ from .metrics import instances_from_boundaries
 from .precision import add_precision, autocast, use_bf16
 
 # %% auto #0
-__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split',
-           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations',
-           'pool_samples', 'MixedDL', 'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model',
-           'load_model']
+__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'find_datasets',
+           'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations', 'pool_samples', 'MixedDL',
+           'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model', 'load_model']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -47,14 +46,6 @@ def check_samples(samples, crop:int|None=None, what:str='training pool'):
         if np.shape(s.image)[:2] != m.shape: raise ValueError(f"{what}: {s.name!r} image {np.shape(s.image)[:2]} and mask {m.shape} sizes differ")
         if crop is not None and min(m.shape) < crop: raise ValueError(f"{what}: {s.name!r} is {m.shape[0]}x{m.shape[1]}, smaller than the crop size {crop}")
     return samples
-
-# %% ../nbs/05_segmentation.ipynb #660582e6
-def tbm_split(seed:int=0, fracs=(0.6, 0.2, 0.2), folder=None) -> dict:
-    "The real TBM pairs as `Sample`s split by source image id: dict(train=[...], valid=[...], test=[...])."
-    pairs = realdata.load_pairs(folder or realdata.tbm_path())
-    parts = realdata.split_by_source([p.name for p in pairs], fracs=fracs, seed=seed)
-    by = {p.name: Sample(p.name, as_rgb(p.image), np.asarray(p.mask, np.uint8), True) for p in pairs}
-    return {k: [by[n] for n in v] for k, v in parts.items()}
 
 # %% ../nbs/05_segmentation.ipynb #f0ef820c
 SYNTHETIC_FROM = ('02_grains', '04a_translate', '04_pix2pix')

@@ -18,7 +18,8 @@ from sklearn.metrics import roc_auc_score
 from skimage.segmentation import find_boundaries
 from .core import (DatasetWriter, FAILED_FILE, check_device, check_number, error_text, read_dataset, read_failed, load_sample, skip,
                              write_failed, show_images, record, work_path, set_seed)
-from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoint, restore_state, tbm_splits, train,
+from .realdata import tbm_split
+from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoint, restore_state, train,
                                 default_config)
 
 # %% auto #0
@@ -46,7 +47,7 @@ def ensure_generator(work_dir, seed:int=0, device='cpu') -> Path:
     "`work_dir/04_pix2pix/last.pt`, training a smoke-sized pix2pix (8 iterations, 128² crops, ngf 16) there if it is missing."
     ckpt = Path(work_dir)/'04_pix2pix'/'last.pt'
     if not ckpt.exists():
-        data = PairData(tbm_splits(seed=seed)['train'], crop=128, load_size=256)
+        data = PairData(tbm_split(seed)['train'], crop=128, load_size=256)
         train(data, ckpt.parent, default_config(num_downs=7, ngf=16, ndf=16, n_epochs=1, n_epochs_decay=0, seed=seed), max_iters=8, device=device)
     return ckpt
 
