@@ -19,13 +19,13 @@ from .precision import autocast, use_bf16
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetBlock', 'UnetGenerator', 'PatchDiscriminator',
-           'init_weights', 'n_params', 'unet_for_size', 'label_tensor', 'image_tensor', 'tensor_image', 'PairData',
-           'default_config', 'Pix2Pix', 'save_checkpoint', 'read_checkpoint', 'restore_state', 'load_checkpoint',
-           'train', 'plot_losses', 'generate']
+__all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetSkipBlock', 'UnetGenerator',
+           'PatchDiscriminator', 'init_weights', 'n_params', 'unet_for_size', 'label_tensor', 'image_tensor',
+           'tensor_image', 'PairData', 'default_config', 'Pix2Pix', 'save_checkpoint', 'read_checkpoint',
+           'restore_state', 'load_checkpoint', 'train', 'plot_losses', 'paint']
 
 # %% ../nbs/04_pix2pix.ipynb #00eaf1ad
-class UnetBlock(nn.Module):
+class UnetSkipBlock(nn.Module):
     "One U-Net level: down-sample, `sub` (the inner levels), up-sample, and (unless outermost) concatenate the input as a skip."
     def __init__(self, outer:int, inner:int, in_ch:int|None=None, sub:nn.Module|None=None,
                  outermost=False, innermost=False, dropout=False):
@@ -52,12 +52,12 @@ class UnetGenerator(nn.Module):
         super().__init__()
         if num_downs < 5: raise ValueError(f"num_downs must be at least 5 (the four outer levels plus the bottleneck), got {num_downs}")
         self.in_ch, self.out_ch, self.num_downs = in_ch, out_ch, num_downs
-        b = UnetBlock(ngf*8, ngf*8, innermost=True)
-        for _ in range(num_downs - 5): b = UnetBlock(ngf*8, ngf*8, sub=b, dropout=dropout)
-        b = UnetBlock(ngf*4, ngf*8, sub=b)
-        b = UnetBlock(ngf*2, ngf*4, sub=b)
-        b = UnetBlock(ngf, ngf*2, sub=b)
-        self.model = UnetBlock(out_ch, ngf, in_ch=in_ch, sub=b, outermost=True)
+        b = UnetSkipBlock(ngf*8, ngf*8, innermost=True)
+        for _ in range(num_downs - 5): b = UnetSkipBlock(ngf*8, ngf*8, sub=b, dropout=dropout)
+        b = UnetSkipBlock(ngf*4, ngf*8, sub=b)
+        b = UnetSkipBlock(ngf*2, ngf*4, sub=b)
+        b = UnetSkipBlock(ngf, ngf*2, sub=b)
+        self.model = UnetSkipBlock(out_ch, ngf, in_ch=in_ch, sub=b, outermost=True)
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_ch:
@@ -294,7 +294,7 @@ def plot_losses(history:list, window:int=20):
 
 # %% ../nbs/04_pix2pix.ipynb #9ffc7987
 @torch.no_grad()
-def generate(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True, bf16:bool|None=None) -> np.ndarray:
+def paint(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True, bf16:bool|None=None) -> np.ndarray:
     "Synthetic RGB uint8 micrograph for class mask `mask` (H,W multiples of 2**num_downs); the reference test mode, seeded."
     import copy as _copy
     x = label_tensor(mask, G.in_ch)[None].to(device)

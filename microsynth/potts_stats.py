@@ -15,11 +15,11 @@ from .metrics import instances_from_boundaries
 from .realdata import tbm_masks
 
 # %% auto #0
-__all__ = ['label_periodic', 'grain_stats', 'mask_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'real_stats']
+__all__ = ['spin_grains', 'grain_stats', 'mask_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'real_stats']
 
 # %% ../nbs/01a_potts_stats.ipynb #3d8588c9
-def label_periodic(section) -> np.ndarray:
-    "Consecutive labels 1..n of the 4-connected grains of a 2D section on a torus (pieces joined across the edges)."
+def spin_grains(section) -> np.ndarray:
+    "Grain labels 1..n of a 2D section of Potts spins on a torus: 4-connected regions of one spin, pieces joined across the edges."
     s = np.asarray(section)
     lab = cc_label(s - s.min(), background=-1, connectivity=1)
     n = lab.max()
@@ -58,7 +58,7 @@ def section_stats(vol, spacing:int=1, axes=(0, 1, 2)) -> pd.DataFrame:
     "Grain statistics (`grain_stats`, periodic) of the sections of `vol`, with their `axis` and `index`."
     out = []
     for ax, i, sec in slice_volume(vol, axes, spacing):
-        st = grain_stats(label_periodic(sec)); st['axis'], st['index'] = ax, i; out.append(st)
+        st = grain_stats(spin_grains(sec)); st['axis'], st['index'] = ax, i; out.append(st)
     return pd.concat(out, ignore_index=True)
 
 def growth_curve(shape, checkpoints, kT:float=0.5, seed:int=0, spacing:int=1, init='unique'):

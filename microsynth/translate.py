@@ -19,13 +19,13 @@ from skimage.segmentation import find_boundaries
 from .core import (DatasetWriter, FAILED_FILE, check_device, check_number, error_text, read_dataset, read_failed, load_sample, skip,
                              write_failed, show_images, record, work_path, set_seed)
 from .realdata import tbm_split
-from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoint, restore_state, train,
+from .pix2pix import (Pix2Pix, PairData, UnetGenerator, paint, read_checkpoint, restore_state, train,
                                 default_config)
 
 # %% auto #0
 __all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'boundary_mask', 'voronoi_labels', 'translate_mask',
            'label_datasets', 'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles',
-           'realism_gap', 'label_image', 'boundary_iou', 'edge_auc', 'boundary_scores']
+           'realism_gap', 'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
 
 # %% ../nbs/04a_translate.ipynb #aa80e3a2
 def weights_id(net:torch.nn.Module) -> str:
@@ -71,7 +71,7 @@ def translate_mask(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', c
     mask = np.asarray(mask)
     m = 2**G.num_downs; h, w = mask.shape[:2]
     pad = [(0, -h % m), (0, -w % m)] + [(0, 0)] * (mask.ndim - 2)
-    return generate(G, np.pad(mask, pad, mode='symmetric'), seed=seed, device=device, copy=copy)[:h, :w]
+    return paint(G, np.pad(mask, pad, mode='symmetric'), seed=seed, device=device, copy=copy)[:h, :w]
 
 # %% ../nbs/04a_translate.ipynb #85a6a625
 def label_datasets(work_dir, names=('01_potts', '02_grains')) -> list:
@@ -167,7 +167,7 @@ def label_image(mask:np.ndarray) -> np.ndarray:
     return np.repeat(((1 - np.asarray(mask)) * 255).astype(np.uint8)[..., None], 3, 2)
 
 # %% ../nbs/04a_translate.ipynb #5ca50fbc
-def boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2, low:float=0.8, high:float=0.9) -> float:
+def edge_boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2, low:float=0.8, high:float=0.9) -> float:
     "IoU of the boundary band `mask` and Canny edges of `img` (grey, `sigma`, thresholds at gradient quantiles `low`/`high`), both dilated by `tol` px."
     mask, img = np.asarray(mask), np.asarray(img)
     if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
@@ -186,7 +186,7 @@ def edge_auc(mask:np.ndarray, img:np.ndarray, sigma:float=1.5, tol:int=2, away:i
     g = ndimage.gaussian_gradient_magnitude(rgb2gray(img) if img.ndim == 3 else img / 255., sigma)
     return float(roc_auc_score(np.r_[np.ones(near.sum()), np.zeros(far.sum())], np.r_[g[near], g[far]]))
 
-def boundary_scores(masks, imgs, score=boundary_iou) -> dict:
+def boundary_scores(masks, imgs, score=edge_boundary_iou) -> dict:
     "Mean `score(mask, img)` over the pairs (`own`) and with image i against mask i + n/2 (`chance`; both cut to their common top-left region); undefined (nan) scores are left out."
     masks, imgs = list(masks), list(imgs)
     if len(masks) != len(imgs) or len(masks) < 2: raise ValueError(f"need as many masks as images, at least 2; got {len(masks)} and {len(imgs)}")
