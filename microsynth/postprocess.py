@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, measure, segmentation
-from .core import check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
+from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
-from .realdata import IMAGE_EXTS
-from .realdata import tbm_split
+from .realdata import IMAGE_EXTS, tbm_split
 from .segmentation import load_model, predict_probs, save_model, train_progressive, synthetic_samples
 
 # %% auto #0
@@ -26,12 +25,6 @@ def _prob_map(prob) -> np.ndarray:
     if prob.ndim != 2: raise ValueError(f"expected a 2D probability map, got shape {prob.shape}")
     return prob
 
-def _widen(b:np.ndarray, width:int) -> np.ndarray:
-    "A one-pixel boundary mask dilated to about `width` px (odd widths exact), as uint8 {0,1}."
-    check_number('width', width, 1, integer=True)
-    if width > 1: b = ndi.binary_dilation(b, iterations=width // 2)
-    return b.astype(np.uint8)
-
 def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, open_radius:int=0, min_size:int=16,
                      thin:bool=True, width:int=1) -> np.ndarray:
     "Boundary mask uint8 {0,1} from a boundary probability map: threshold → closing → opening → small-blob removal → skeleton (→ dilate to `width`)."
@@ -43,7 +36,7 @@ def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, o
     if open_radius > 0: b = morphology.opening(b, morphology.disk(open_radius))
     if min_size > 0: b = morphology.remove_small_objects(b, max_size=min_size - 1)  # removes blobs of < min_size px
     if thin: b = morphology.skeletonize(b)
-    return _widen(b, width)
+    return widen(b, width)
 
 # %% ../nbs/05a_postprocess.ipynb #5a21e569
 def seeded_watershed(prob:np.ndarray, sigma:float=1.0, h:float=0.1, width:int=1) -> np.ndarray:
@@ -52,8 +45,8 @@ def seeded_watershed(prob:np.ndarray, sigma:float=1.0, h:float=0.1, width:int=1)
     check_number('sigma', sigma, 0, lo_open=True); check_number('h', h, 0, 1, lo_open=True, hi_open=True)
     p = ndi.gaussian_filter(prob, float(sigma))
     markers, n = ndi.label(morphology.h_minima(p, float(h)))
-    if n < 2: return _widen(np.zeros(p.shape, bool), width)  # one basin (or a flat map): one grain, no boundary
-    return _widen(segmentation.watershed(p, markers, watershed_line=True) == 0, width)
+    if n < 2: return widen(np.zeros(p.shape, bool), width)  # one basin (or a flat map): one grain, no boundary
+    return widen(segmentation.watershed(p, markers, watershed_line=True) == 0, width)
 
 # %% ../nbs/05a_postprocess.ipynb #e98dcd76
 POST_METHODS = dict(watershed=seeded_watershed, threshold=clean_boundaries)

@@ -9,12 +9,12 @@ from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd
 import microsynth
-from .core import atomic_write, load_image, check_dir, check_file, check_number, check_out_dir
+from .core import atomic_write, load_image, check_dir, check_file, check_number, check_out_dir, line_width
 
 # %% auto #0
-__all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'data_root', 'read_manifest', 'local_name', 'sha256', 'download', 'dataset_path',
-           'tbm_path', 'mtcracks_path', 'source_id', 'load_pairs', 'mtcracks_folder', 'split_by_source', 'tbm_split',
-           'tbm_masks', 'parse_polygon_line', 'polygon_masks']
+__all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'TBM_BOUNDARY_WIDTH', 'data_root', 'read_manifest', 'local_name', 'sha256',
+           'download', 'dataset_path', 'tbm_path', 'mtcracks_path', 'source_id', 'load_pairs', 'mtcracks_folder',
+           'split_by_source', 'tbm_split', 'tbm_masks', 'parse_polygon_line', 'polygon_masks']
 
 # %% ../nbs/00a_realdata.ipynb #a3e207fa
 SOURCES = {
@@ -169,6 +169,9 @@ def tbm_masks(threshold:int=128) -> list:
     try: return [p.mask for p in load_pairs(tbm_path(), threshold)]
     except (OSError, ValueError) as e:
         print(f'no TBM masks ({type(e).__name__}: {e})'); return []
+
+# %% ../nbs/00a_realdata.ipynb #a8fc87ec
+TBM_BOUNDARY_WIDTH = 3.45  # px: line_width of all the hand-traced TBM boundary masks together (measured below)
 
 # %% ../nbs/00a_realdata.ipynb #8eb6fd42
 _PT = r'\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)'

@@ -15,17 +15,16 @@ from scipy.spatial import cKDTree
 from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
 from sklearn.metrics import roc_auc_score
-from skimage.segmentation import find_boundaries
-from .core import (DatasetWriter, FAILED_FILE, check_device, check_number, error_text, read_dataset, read_failed, load_sample, skip,
+from .core import (BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, error_text, read_dataset, read_failed, load_sample, skip,
                              write_failed, show_images, record, work_path, set_seed)
 from .realdata import tbm_split
 from .pix2pix import (Pix2Pix, PairData, UnetGenerator, paint, read_checkpoint, restore_state, train,
                                 default_config)
 
 # %% auto #0
-__all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'boundary_mask', 'voronoi_labels', 'translate_mask',
-           'label_datasets', 'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles',
-           'realism_gap', 'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
+__all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'voronoi_labels', 'translate_mask', 'label_datasets',
+           'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles', 'realism_gap',
+           'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
 
 # %% ../nbs/04a_translate.ipynb #aa80e3a2
 def weights_id(net:torch.nn.Module) -> str:
@@ -52,14 +51,6 @@ def ensure_generator(work_dir, seed:int=0, device='cpu') -> Path:
     return ckpt
 
 # %% ../nbs/04a_translate.ipynb #149fee82
-def boundary_mask(labels:np.ndarray, width:int=4) -> np.ndarray:
-    "uint8 {0,1} boundary band about `width` px wide between the grains of integer `labels`."
-    labels = np.asarray(labels)
-    if labels.ndim != 2 or not np.issubdtype(labels.dtype, np.integer): raise ValueError(f"grain labels must be an integer (H,W) array, got {labels.dtype} {labels.shape}")
-    b = find_boundaries(labels, mode='thick')  # 2 px: both sides of every label change
-    if width > 2: b = ndimage.distance_transform_edt(~b) <= (width - 2) / 2
-    return b.astype(np.uint8)
-
 def voronoi_labels(size:int, n_grains:int, rng:np.random.Generator) -> np.ndarray:
     "Nearest-seed (Voronoi) grain labels 1..n_grains of a `size`x`size` image from uniform random seeds."
     pts = rng.uniform(0, size, (n_grains, 2))
@@ -93,7 +84,7 @@ def make_voronoi_dataset(path, n:int, size:int, n_grains:int, seed:int=0, width:
             sid = f'voronoi-{i:04d}'
             if sid in w: continue
             lab = voronoi_labels(size, n_grains, np.random.default_rng([seed, i]))
-            w.add(sid, dict(seed=[seed, i], size=size, n_grains=n_grains, boundary_width=width), mask=boundary_mask(lab, width), labels=lab)
+            w.add(sid, dict(seed=[seed, i], size=size, n_grains=n_grains, boundary_width=width, boundary_format=BOUNDARY_FORMAT), mask=boundary_mask(lab, width), labels=lab)
     return Path(path)
 
 # %% ../nbs/04a_translate.ipynb #88a057b8
@@ -105,7 +96,7 @@ def _translate_row(w:DatasetWriter, row, sample_seed:int, g:UnetGenerator, gen_i
     img = translate_mask(g, mask, seed=sample_seed, device=device, copy=False)
     src_params = {k: v for k, v in dict(row).items() if k not in ('id', 'images', 'masks', 'labels')}
     w.add(sid, dict(seed=sample_seed, generator=gen_id, source=str(src), source_id=sid,
-                    boundary_width=width if labels is not None else None,
+                    boundary_width=width if labels is not None else None, boundary_format=BOUNDARY_FORMAT if labels is not None else None,
                     source_params=json.loads(pd.Series(src_params).to_json())),
           image=img, mask=mask, labels=labels)
 
