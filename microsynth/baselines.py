@@ -4,11 +4,11 @@
 
 # %% ../nbs/05b_baselines.ipynb #de0e9ec5
 from __future__ import annotations
-import numpy as np, pandas as pd
+import numpy as np
 from scipy import ndimage as ndi
-from skimage import color, filters, feature, segmentation, morphology
+from skimage import color, filters, feature, segmentation
 from sklearn.cluster import KMeans
-from .core import record, show_images, boundary_overlay, widen
+from .core import widen
 from .realdata import TBM_BOUNDARY_WIDTH
 
 # %% auto #0

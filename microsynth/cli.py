@@ -136,6 +136,8 @@ def main(argv=None) -> int:
     "Entry point of the `microsynth` command: 0 done, 1 a failure during the work, 2 bad input (one line on stderr; `--debug` for the traceback)."
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = '--debug' in argv; argv = [x for x in argv if x != '--debug']
+    from microsynth.runner import thread_settings
+    thread_settings()  # before anything loads torch or numba
     if not debug:  # libraries' notices to developers (torch, fastai, pandas deprecations) are noise to a user
         import warnings; warnings.filterwarnings('ignore', category=FutureWarning); warnings.filterwarnings('ignore', category=DeprecationWarning)
     try:

@@ -5,7 +5,7 @@
 # %% ../nbs/02_grains.ipynb #60fadddd
 from __future__ import annotations
 import dataclasses, functools, math
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, fields
 import numpy as np, noise
 from fastcore.basics import patch
 from scipy import ndimage, sparse

@@ -4,17 +4,13 @@
 
 # %% ../nbs/04_pix2pix.ipynb #beeb3e46
 from __future__ import annotations
-import hashlib, os, io, json, math, random, time
+import hashlib, io, json, math, random
 from pathlib import Path
-# Idle OpenMP threads spin by default: on a shared CPU they hold the cores their partners need and a pix2pix
-# step got 20x slower here. Passive waiting costs little on a free machine; it only takes effect before torch loads.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import numpy as np, torch
 from torch import nn
 from PIL import Image
 from fastprogress.fastprogress import progress_bar
-from .core import atomic_write, error_text, set_seed, show_images, record, torch_load_tensors, work_path
-from .realdata import load_pairs, tbm_path, tbm_split
+from .core import atomic_write, error_text, torch_load_tensors
 from .precision import autocast, use_bf16
 from fastcore.basics import patch
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, measure, segmentation
-from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
+from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay
 from .metrics import evaluate, instances_from_boundaries, agresti_coull
-from .realdata import IMAGE_EXTS, tbm_split
-from .segmentation import load_model, predict_probs, save_model, train_progressive, synthetic_samples
+from .realdata import IMAGE_EXTS
+from .segmentation import load_model, predict_probs
 
 # %% auto #0
 __all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',

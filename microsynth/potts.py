@@ -4,14 +4,13 @@
 
 # %% ../nbs/01_potts.ipynb #f431f843
 from __future__ import annotations
-import math, numbers, os, time
+import math, numbers
 from pathlib import Path
-import numpy as np, numba
+import numpy as np
 from numba import njit, prange
-from scipy import ndimage
 from skimage.measure import label as cc_label
 from skimage.segmentation import relabel_sequential
-from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, read_dataset, row_params
+from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, row_params
 
 # %% auto #0
 __all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'write_slices']
@@ -68,14 +67,6 @@ def propose(neighbours, own, h):
         nb[n] = v; n += v != own
     if n == 0: return own, 0
     return _choose(nb, n, first, np.uint64(h))
-
-# %% ../nbs/01_potts.ipynb #e0fc54c0
-# Numba's OpenMP layer busy-waits at each of the 8 barriers per MCS: on a shared, oversubscribed machine
-# one descheduled thread then stalls the other (measured: 2 threads 3x slower than 1 at load 9 on 2 cores).
-# The workqueue layer sleeps instead (2 threads 1.6x faster than 1 at the same load); an explicit choice wins
-# (e.g. NUMBA_THREADING_LAYER=omp to call parallel numba code from several Python threads at once).
-if 'NUMBA_THREADING_LAYER' not in os.environ and numba.config.THREADING_LAYER == 'default':
-    numba.config.THREADING_LAYER = 'workqueue'
 
 # %% ../nbs/01_potts.ipynb #d588bb0b
 @njit(cache=True, parallel=True)

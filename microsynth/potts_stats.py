@@ -4,7 +4,6 @@
 
 # %% ../nbs/01a_potts_stats.ipynb #bbacc9fd
 from __future__ import annotations
-from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -12,7 +11,6 @@ from skimage.measure import label as cc_label
 from skimage.segmentation import expand_labels
 from .potts import simulate, slice_volume, n_grains
 from .metrics import instances_from_boundaries
-from .realdata import tbm_masks
 
 # %% auto #0
 __all__ = ['spin_grains', 'grain_stats', 'mask_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'real_stats']

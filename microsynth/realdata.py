@@ -4,12 +4,12 @@
 
 # %% ../nbs/00a_realdata.ipynb #a0673372
 from __future__ import annotations
-import csv, hashlib, io, os, re, urllib.error, urllib.parse, urllib.request
+import csv, hashlib, os, re, urllib.error, urllib.parse, urllib.request
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd
 import microsynth
-from .core import atomic_write, load_image, check_dir, check_file, check_number, check_out_dir, line_width
+from .core import atomic_write, load_image, check_dir, check_file, check_number, check_out_dir
 
 # %% auto #0
 __all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'TBM_BOUNDARY_WIDTH', 'data_root', 'read_manifest', 'local_name', 'sha256',

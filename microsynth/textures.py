@@ -11,7 +11,6 @@ import numpy as np
 from numba import njit
 from threadpoolctl import threadpool_limits
 from .core import load_image
-from .realdata import mtcracks_folder
 
 # %% auto #0
 __all__ = ['load_exemplars', 'TextureDictionary', 'build_dictionary', 'synth_textures', 'synth_texture']

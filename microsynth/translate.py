@@ -4,22 +4,17 @@
 
 # %% ../nbs/04a_translate.ipynb #52746bad
 from __future__ import annotations
-import hashlib, os, json, math, sys, time
+import hashlib, json, sys, time
 from pathlib import Path
-# Idle OpenMP threads spin by default: on a shared CPU they hold the cores their partners need and a pix2pix
-# step got 20x slower here. Passive waiting costs little on a free machine; it only takes effect before torch loads.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import numpy as np, pandas as pd, torch
 from scipy import ndimage
 from scipy.spatial import cKDTree
 from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
 from sklearn.metrics import roc_auc_score
-from .core import (BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, error_text, read_dataset, read_failed, load_sample, skip,
-                             write_failed, show_images, record, work_path, set_seed)
+from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, error_text, read_dataset, load_sample, skip, write_failed
 from .realdata import tbm_split
-from .pix2pix import (Pix2Pix, PairData, UnetGenerator, paint, read_checkpoint, restore_state, train,
-                                default_config)
+from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_state, train, default_config
 
 # %% auto #0
 __all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'voronoi_labels', 'translate_mask', 'label_datasets',
