@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_postprocess.ipynb #7470c4f4
 from __future__ import annotations
-import argparse, inspect, itertools, json, math, sys, time
+import inspect, itertools, json, math, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
@@ -17,7 +17,7 @@ from .segmentation import load_model, predict_probs
 # %% auto #0
 __all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',
            'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'pick_postprocess',
-           'postprocess_spec', 'predict', 'add_predict_parser', 'predict_cli']
+           'postprocess_spec', 'predict']
 
 # %% ../nbs/05a_postprocess.ipynb #a2a8651b
 def _prob_map(prob) -> np.ndarray:
@@ -214,39 +214,3 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
     atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
                  postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
     return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)
-
-# %% ../nbs/05a_postprocess.ipynb #0763590a
-def add_predict_parser(subparsers):
-    "Add the `predict` subcommand to an argparse `subparsers` (for `microsynth predict`)."
-    from microsynth.cli import number_arg
-    p = subparsers.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model')
-    p.add_argument('model', help='folder written by save_model (model.pth + model.json)')
-    p.add_argument('folder', help='folder of images (png/jpg/tif), any size')
-    p.add_argument('out', help='output folder: masks/, overlays/, grains.csv, failed.csv (new, or one an earlier predict wrote: its results are replaced)')
-    p.add_argument('--method', choices=sorted(POST_METHODS), default=None, help='post-processing (default: the one saved with the model, else watershed)')
-    p.add_argument('--threshold', type=number_arg(0, 1), default=None, help='threshold method: boundary probability cut, in [0, 1]')
-    p.add_argument('--close-radius', type=number_arg(0, integer=True), default=None, help='threshold method: closing radius')
-    p.add_argument('--open-radius', type=number_arg(0, integer=True), default=None, help='threshold method: opening radius')
-    p.add_argument('--sigma', type=number_arg(0, lo_open=True), default=None, help='watershed method: Gaussian smoothing in pixels')
-    p.add_argument('--h', type=number_arg(0, 1, lo_open=True, hi_open=True), default=None, help='watershed method: minimum basin depth in (0, 1)')
-    p.add_argument('--width', type=number_arg(1, integer=True), default=None, help='boundary width of the written masks in pixels')
-    p.add_argument('--pixel-size-um', type=number_arg(0, lo_open=True), default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
-    p.add_argument('--overlap', type=number_arg(0, integer=True), default=None, help='tile overlap in pixels (default: tile/4)')
-    p.add_argument('--tta', action=argparse.BooleanOptionalAction, default=None, help='average the predictions of the four flips of each tile (default: as saved with the model, else off)')
-    p.add_argument('--device', default='cpu')
-    p.set_defaults(fn=_run_predict)
-    return p
-
-def _run_predict(a):
-    from microsynth.cli import batch_status
-    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width, a.tta)
-    print(f"{len(r['done'])} images segmented into {a.out}")
-    return batch_status(a.out, 'images')
-
-def predict_cli(argv=None) -> int:
-    "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`. Exit status 0 all done, 1 some images failed."
-    from microsynth.cli import ArgumentParser
-    ap = ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
-    add_predict_parser(sub)
-    a = ap.parse_args(['predict', *(argv if argv is not None else sys.argv[1:])])
-    return a.fn(a)
