@@ -4,20 +4,19 @@
 
 # %% ../nbs/05a_postprocess.ipynb #7470c4f4
 from __future__ import annotations
-import inspect, itertools, json, math, sys, time
+import inspect, itertools, json, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
-from skimage import morphology, measure, segmentation
+from skimage import morphology, segmentation
 from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay
-from .metrics import evaluate, instances_from_boundaries, agresti_coull
+from .metrics import evaluate, agresti_coull, grain_summary
 from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs
 
 # %% auto #0
 __all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',
-           'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'pick_postprocess',
-           'postprocess_spec', 'predict']
+           'score_masks', 'summarize_scores', 'pick_postprocess', 'postprocess_spec', 'predict']
 
 # %% ../nbs/05a_postprocess.ipynb #a2a8651b
 def _prob_map(prob) -> np.ndarray:
@@ -64,36 +63,6 @@ def boundaries_from(prob:np.ndarray, method:str='watershed', **params) -> np.nda
     names = set(inspect.signature(fn).parameters) - {'prob'}
     if bad := set(params) - names: raise ValueError(f"post-processing {method!r} has no parameter(s) {sorted(bad)}; it takes {sorted(names)}")
     return fn(prob, **params)
-
-# %% ../nbs/05a_postprocess.ipynb #b3bb934c
-def astm_grain_size(mean_area_um2:float) -> float:
-    "ASTM E112 grain-size number G from the mean grain area in µm²: G = -3.321928·log10(Ā/mm²) - 2.954."
-    if not mean_area_um2 > 0: raise ValueError(f"mean grain area must be positive, got {mean_area_um2}")
-    return float(-3.321928 * math.log10(mean_area_um2 * 1e-6) - 2.954)
-
-def grain_table(labels:np.ndarray, pixel_size_um:float=1.0, exclude_border:bool=True) -> pd.DataFrame:
-    "One row per grain of `labels` (0 = boundary): label, area (px, µm²), equivalent diameter (px, µm), touches_border."
-    check_number('pixel_size_um', pixel_size_um, 0, lo_open=True)
-    labels = np.asarray(labels)
-    rows = []
-    for r in measure.regionprops(labels):
-        y0, x0, y1, x1 = r.bbox
-        border = y0 == 0 or x0 == 0 or y1 == labels.shape[0] or x1 == labels.shape[1]
-        rows.append(dict(label=r.label, area_px=int(r.area), eq_diameter_px=float(r.equivalent_diameter_area), touches_border=border))
-    df = pd.DataFrame(rows, columns=['label', 'area_px', 'eq_diameter_px', 'touches_border'])
-    df['area_um2'] = df.area_px * pixel_size_um**2; df['eq_diameter_um'] = df.eq_diameter_px * pixel_size_um
-    return df[~df.touches_border] if exclude_border else df
-
-def grain_summary(boundary_mask:np.ndarray, pixel_size_um:float=1.0) -> dict:
-    "Grain count, mean/median equivalent diameter and ASTM G of a boundary mask (interior grains only for sizes)."
-    labels = instances_from_boundaries(boundary_mask)
-    allg = grain_table(labels, pixel_size_um, exclude_border=False); inner = allg[~allg.touches_border]
-    g = inner if len(inner) else allg  # a crop with no interior grain: fall back to all grains
-    return dict(n_grains_all=int(len(allg)), n_grains_interior=int(len(inner)),
-                mean_eq_diameter_um=float(g.eq_diameter_um.mean()) if len(g) else float('nan'),
-                median_eq_diameter_um=float(g.eq_diameter_um.median()) if len(g) else float('nan'),
-                mean_area_um2=float(g.area_um2.mean()) if len(g) else float('nan'),
-                astm_G=astm_grain_size(g.area_um2.mean()) if len(g) else float('nan'))
 
 # %% ../nbs/05a_postprocess.ipynb #b1a796dd
 def score_masks(preds, samples) -> pd.DataFrame:
