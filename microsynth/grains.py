@@ -16,9 +16,9 @@ from scipy.special import ndtri
 from .core import check_number
 
 # %% auto #0
-__all__ = ['RANGES', 'RECIPE', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_edges', 'torus_edges',
-           'spline_edges', 'densify', 'disc_offsets', 'rasterise', 'grain_labels', 'grain_values', 'perlin_table',
-           'perlin_torus', 'cubic_matrix', 'interp_grid', 'perlin', 'render']
+__all__ = ['RANGES', 'RECIPE', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_labels', 'voronoi_edges',
+           'torus_edges', 'spline_edges', 'densify', 'disc_offsets', 'rasterise', 'grain_labels', 'grain_values',
+           'perlin_table', 'perlin_torus', 'cubic_matrix', 'interp_grid', 'perlin', 'render']
 
 # %% ../nbs/02_grains.ipynb #02cea181
 RANGES = dict(                         # what `GrainParams.sample` draws from (lo, hi); ours unless marked
@@ -158,6 +158,14 @@ def relax(pts, L, steps:int, rng):
         cnt = np.maximum(np.bincount(idx, minlength=n), 1)
         pts = _mod(pts + np.stack([np.bincount(idx, d[:, k], n) for k in (0, 1)], 1) / cnt[:, None], L)
     return pts
+
+# %% ../nbs/02_grains.ipynb #afe6217c
+def voronoi_labels(shape, n_grains:int, rng:np.random.Generator) -> np.ndarray:
+    "int32 labels 1..n_grains of plain Voronoi grains: each pixel of `shape` (H, W), or `shape`² for an int, takes its nearest of `n_grains` uniform random seeds."
+    H, W = (shape, shape) if isinstance(shape, (int, np.integer)) else shape
+    pts = rng.uniform(0, (H, W), (n_grains, 2))
+    yx = np.stack(np.mgrid[:H, :W], -1).reshape(-1, 2) + 0.5
+    return (cKDTree(pts).query(yx)[1].reshape(H, W) + 1).astype(np.int32)
 
 # %% ../nbs/02_grains.ipynb #63f5efc4
 def voronoi_edges(p):

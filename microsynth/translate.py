@@ -8,16 +8,16 @@ import hashlib, json, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from scipy import ndimage
-from scipy.spatial import cKDTree
 from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
 from sklearn.metrics import roc_auc_score
 from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, error_text, read_dataset, load_sample, skip, write_failed
 from .realdata import tbm_split
+from .grains import voronoi_labels
 from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_state, train, default_config
 
 # %% auto #0
-__all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'voronoi_labels', 'translate_mask', 'label_datasets',
+__all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'translate_mask', 'label_datasets',
            'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles', 'realism_gap',
            'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
 
@@ -46,12 +46,6 @@ def ensure_generator(work_dir, seed:int=0, device='cpu') -> Path:
     return ckpt
 
 # %% ../nbs/04a_translate.ipynb #149fee82
-def voronoi_labels(size:int, n_grains:int, rng:np.random.Generator) -> np.ndarray:
-    "Nearest-seed (Voronoi) grain labels 1..n_grains of a `size`x`size` image from uniform random seeds."
-    pts = rng.uniform(0, size, (n_grains, 2))
-    yx = np.stack(np.mgrid[:size, :size], -1).reshape(-1, 2) + 0.5
-    return (cKDTree(pts).query(yx)[1].reshape(size, size) + 1).astype(np.int32)
-
 def translate_mask(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True) -> np.ndarray:
     "Synthetic RGB uint8 image for a boundary mask of any size (mirror-padded to a multiple of 2**depth, cropped back)."
     mask = np.asarray(mask)

@@ -6,7 +6,8 @@ from microsynth.realdata import Pair, load_pairs
 from microsynth.pix2pix import (UnetGenerator, PatchDiscriminator, Pix2Pix, PairData, default_config, n_params, label_tensor,
                                 train, save_checkpoint, load_checkpoint, read_checkpoint, unet_for_size)
 from microsynth.translate import (translate_dataset, translate_mask, make_voronoi_dataset, load_generator, weights_id,
-                                  realism_gap, edge_boundary_iou, voronoi_labels)
+                                  realism_gap, edge_boundary_iou)
+from microsynth.grains import voronoi_labels
 from microsynth.core import boundary_mask
 
 TINY = dict(num_downs=5, ngf=4, ndf=4, n_epochs=1, n_epochs_decay=1, seed=3)
@@ -102,7 +103,7 @@ def test_statistics():
 
 def test_boundary_scores_chance_swaps_whole_masks():
     # regression: chance once rolled the pixels of a stacked mask array (a 1 px shift), so chance read ≈ own
-    from microsynth.translate import boundary_scores, edge_boundary_iou, edge_auc, voronoi_labels, label_image
+    from microsynth.translate import boundary_scores, edge_boundary_iou, edge_auc, label_image
     rng = np.random.default_rng(0)
     masks = [boundary_mask(voronoi_labels(96, 12, rng), 3) for _ in range(4)] + [boundary_mask(voronoi_labels(80, 10, rng), 3)]
     imgs = [label_image(m) for m in masks]
@@ -116,7 +117,7 @@ def test_edge_auc_bad_input():
 
 def test_boundary_scores_chance_skips_neighbouring_samples():
     # regression: adjacent sections of one Potts volume nearly share their masks, so pairing mask i+1 read chance ≈ own
-    from microsynth.translate import boundary_scores, edge_auc, voronoi_labels, label_image
+    from microsynth.translate import boundary_scores, edge_auc, label_image
     rng = np.random.default_rng(1)
     a, b = (boundary_mask(voronoi_labels(96, 12, rng), 3) for _ in range(2))
     masks = [a, a, b, b]  # two "volumes", two identical neighbouring sections each
