@@ -42,7 +42,7 @@ class GrainParams:
     lloyd_steps:int=2            # k-means steps on a random cloud of 8 points per grain (0 = Poisson-Voronoi cells)
     spline_points:int=2          # control points inside each edge
     spline_amp:float=.1          # control points displaced perpendicular by up to this fraction of the edge length
-    boundary_width:int=3         # px
+    boundary_width:int=3         # px: the boundary's thickness, as every width in the library
     boundary_intensity:float=.2  # grey of the boundary line
     boundary_alpha:float=.8      # its opacity over the grains (0: boundaries show only as grain contrast)
     grain_mean:float=.5          # grain greys uniform in mean ± spread
@@ -229,7 +229,7 @@ def disc_offsets(w:int):
     return yy[keep] - int(c), xx[keep] - int(c)
 
 def rasterise(pts, L, off, H:int, W:int, w:int, periodic:bool):
-    "Boundary mask (H,W): pixels under `pts` (torus coords, < 1 px apart) widened by a `w`-px disc; the canvas starts at `off` on the torus `L`."
+    "Boundary mask (H,W): pixels under `pts` (torus coords, < 1 px apart) widened by a disc `w` px across (a band `w` px thick); the canvas starts at `off` on the torus `L`."
     x, y = _mod(pts[:, 0] - off[0], L[0]), _mod(pts[:, 1] - off[1], L[1])
     ix, iy = x.astype(np.int64), y.astype(np.int64)
     if periodic: Hp, Wp, e = H, W, 0
