@@ -11,6 +11,7 @@ RUN     ?= $(PROFILE)
 export MICROSYNTH_DATA ?= $(if $(wildcard ../shared/data/tbm),$(abspath ../shared/data),)
 # nbdev_test runs two notebooks at once on 2 cores: spinning OpenMP threads (torch, numba) would starve each other.
 export OMP_WAIT_POLICY ?= PASSIVE
+export NUMBA_THREADING_LAYER ?= workqueue
 
 .PHONY: demo test setup sync nbtest pytest smoke lab clean
 

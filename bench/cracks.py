@@ -7,7 +7,8 @@ Target (issue 7): at least 50 tiles/s on a 2-core machine. Prints the load avera
 """
 import os, sys, tempfile, time
 import numpy as np
-from microsynth.textures import build_dictionary, mtcracks_folder, synth_textures
+from microsynth.realdata import mtcracks_folder
+from microsynth.textures import build_dictionary, synth_textures
 from microsynth.cracks import fit_crack_params, render_crack, sample_crack, synth_crack_dataset
 
 def tiles_per_s(td, model, n, batch):

@@ -8,8 +8,9 @@ measured on this machine (issue 5). Run: `python bench/pix2pix.py [--iters N] [-
 import argparse, os, time
 # Idle OpenMP threads spin by default; on a shared machine with more runnable processes than cores a spinning
 # thread holds a core its partner needs, and an iteration gets ~20x slower (measured here: 4.9 s vs 0.16 s for a
-# small pix2pix step). Passive waiting must be chosen before torch loads its OpenMP runtime.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+# small pix2pix step). Passive waiting must be chosen before torch loads its OpenMP runtime (as the microsynth command does).
+from microsynth.runner import thread_settings
+thread_settings()
 import torch
 from microsynth.core import record
 from microsynth.pix2pix import Pix2Pix, default_config, n_params

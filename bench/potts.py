@@ -11,6 +11,8 @@ The machine is shared: the load average is printed with each number, and CPU sec
     python bench/potts.py [--size 64] [--mcs 52] [--repeat 3] [--threads 1 2]
 """
 import argparse, os, time
+from microsynth.runner import thread_settings
+thread_settings()  # numba's workqueue layer (as the microsynth command): before numba loads
 import numpy as np, numba
 from numba import njit
 from microsynth.potts import simulate, n_grains

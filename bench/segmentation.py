@@ -8,7 +8,8 @@ alike; each prints the median and spread of the repeats, wall and CPU time, and 
     python bench/segmentation.py [--arch resnet18] [--size 128] [--bs 8] [--steps 5] [--repeats 5] [--threads 2]
 """
 import argparse, os, statistics, time
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads its OpenMP runtime (see bench/pix2pix.py)
+from microsynth.runner import thread_settings
+thread_settings()  # before torch loads its OpenMP runtime (see bench/pix2pix.py)
 import numpy as np, torch
 from fastai.callback.core import Callback
 from microsynth.precision import cpu_has_bf16

@@ -4,11 +4,12 @@
 
 # %% ../nbs/05b_baselines.ipynb #de0e9ec5
 from __future__ import annotations
-import numpy as np, pandas as pd
+import numpy as np
 from scipy import ndimage as ndi
-from skimage import color, filters, feature, segmentation, morphology
+from skimage import color, filters, feature, segmentation
 from sklearn.cluster import KMeans
-from .core import record, show_images, boundary_overlay
+from .core import widen
+from .realdata import TBM_BOUNDARY_WIDTH
 
 # %% auto #0
 __all__ = ['BASELINES', 'otsu_boundaries', 'canny_boundaries', 'watershed_boundaries', 'kmeans_boundaries', 'run_baselines']
@@ -29,9 +30,8 @@ def otsu_boundaries(image, sigma:float=1.0) -> np.ndarray:
     return _minority(g > filters.threshold_otsu(g)).astype(np.uint8)
 
 def canny_boundaries(image, sigma:float=2.0, smooth:float=1.0) -> np.ndarray:
-    "Canny edges of the grey image, dilated by one pixel (edges are 1 px; boundaries are 2-3 px)."
-    e = feature.canny(_grey(image, smooth), sigma=sigma)
-    return ndi.binary_dilation(e).astype(np.uint8)
+    "Canny edges of the grey image drawn 3 px thick (edges are 1 px; hand-traced boundaries `TBM_BOUNDARY_WIDTH`)."
+    return widen(feature.canny(_grey(image, smooth), sigma=sigma), round(TBM_BOUNDARY_WIDTH))
 
 def watershed_boundaries(image, min_distance:int=7, sigma:float=1.0) -> np.ndarray:
     "Morphological watershed: Otsu grains → distance transform → one marker per peak → watershed lines as boundaries."

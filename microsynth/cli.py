@@ -8,7 +8,8 @@ import argparse, json, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers', 'parser', 'main']
+__all__ = ['BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers', 'parser', 'add_predict_parser',
+           'predict_cli', 'main']
 
 # %% ../nbs/00c_cli.ipynb #37ba2a90
 class ArgumentParser(argparse.ArgumentParser):
@@ -91,7 +92,7 @@ def add_batch_parsers(sub):
     t.add_argument('src', help='dataset with labels/ or masks/ (from generate, 01_potts, 02_grains)')
     t.add_argument('out', help='dataset folder to write (new, or one an earlier translate wrote: it resumes)')
     t.add_argument('--seed', type=number_arg(0, integer=True), default=0)
-    t.add_argument('--width', type=number_arg(1, integer=True), default=4, help='boundary band width in px drawn from grain labels')
+    t.add_argument('--width', type=number_arg(1, integer=True), default=4, help='boundary thickness in px drawn from grain labels')
     t.add_argument('--limit', type=number_arg(0, integer=True), default=0, help='translate only the first LIMIT samples (0: all)')
     t.add_argument('--device', default='cpu')
     t.set_defaults(fn=_translate)
@@ -113,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('names', nargs='*', default=['tbm', 'mt-cracks'])
     d.add_argument('--dest', help='folder to fetch into (default: $MICROSYNTH_DATA or data/real)')
     d.set_defaults(fn=_data)
-    # listed here for --help; main() hands its arguments to microsynth.postprocess, which imports fastai only when needed
+    # listed here for --help; main() hands its arguments to predict_cli, which loads fastai only then
     sub.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model (microsynth predict -h)', add_help=False)
     add_batch_parsers(sub)
     pr = sub.add_parser('profiles', help='list the profiles and what they set')
@@ -123,6 +124,41 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument('run_dir', help='a run folder, e.g. runs/smoke')
     rp.set_defaults(fn=_report)
     return p
+
+# %% ../nbs/00c_cli.ipynb #f05507a3
+def add_predict_parser(subparsers):
+    "The `predict` subcommand on argparse `subparsers`; it loads the post-processing (and with it fastai) only when called."
+    from microsynth.postprocess import POST_METHODS
+    p = subparsers.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model')
+    p.add_argument('model', help='folder written by save_model (model.pth + model.json)')
+    p.add_argument('folder', help='folder of images (png/jpg/tif), any size')
+    p.add_argument('out', help='output folder: masks/, overlays/, grains.csv, failed.csv (new, or one an earlier predict wrote: its results are replaced)')
+    p.add_argument('--method', choices=sorted(POST_METHODS), default=None, help='post-processing (default: the one saved with the model, else watershed)')
+    p.add_argument('--threshold', type=number_arg(0, 1), default=None, help='threshold method: boundary probability cut, in [0, 1]')
+    p.add_argument('--close-radius', type=number_arg(0, integer=True), default=None, help='threshold method: closing radius')
+    p.add_argument('--open-radius', type=number_arg(0, integer=True), default=None, help='threshold method: opening radius')
+    p.add_argument('--sigma', type=number_arg(0, lo_open=True), default=None, help='watershed method: Gaussian smoothing in pixels')
+    p.add_argument('--h', type=number_arg(0, 1, lo_open=True, hi_open=True), default=None, help='watershed method: minimum basin depth in (0, 1)')
+    p.add_argument('--width', type=number_arg(1, integer=True), default=None, help='boundary thickness of the written masks in pixels')
+    p.add_argument('--pixel-size-um', type=number_arg(0, lo_open=True), default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
+    p.add_argument('--overlap', type=number_arg(0, integer=True), default=None, help='tile overlap in pixels (default: tile/4)')
+    p.add_argument('--tta', action=argparse.BooleanOptionalAction, default=None, help='average the predictions of the four flips of each tile (default: as saved with the model, else off)')
+    p.add_argument('--device', default='cpu')
+    p.set_defaults(fn=_run_predict)
+    return p
+
+def _run_predict(a):
+    from microsynth.postprocess import predict
+    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width, a.tta)
+    print(f"{len(r['done'])} images segmented into {a.out}")
+    return batch_status(a.out, 'images')
+
+def predict_cli(argv=None) -> int:
+    "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`. Exit status 0 all done, 1 some images failed."
+    ap = ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
+    add_predict_parser(sub)
+    a = ap.parse_args(['predict', *(argv if argv is not None else sys.argv[1:])])
+    return a.fn(a)
 
 # %% ../nbs/00c_cli.ipynb #55573e80
 BAD_INPUT = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError)  # exit status 2; anything else failed during the work: 1
@@ -136,11 +172,12 @@ def main(argv=None) -> int:
     "Entry point of the `microsynth` command: 0 done, 1 a failure during the work, 2 bad input (one line on stderr; `--debug` for the traceback)."
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = '--debug' in argv; argv = [x for x in argv if x != '--debug']
+    from microsynth.runner import thread_settings
+    thread_settings()  # before anything loads torch or numba
     if not debug:  # libraries' notices to developers (torch, fastai, pandas deprecations) are noise to a user
         import warnings; warnings.filterwarnings('ignore', category=FutureWarning); warnings.filterwarnings('ignore', category=DeprecationWarning)
     try:
         if argv[:1] == ['predict']:
-            from microsynth.postprocess import predict_cli
             return predict_cli(argv[1:])
         a = parser().parse_args(argv)
         return a.fn(a)

@@ -7,13 +7,15 @@ from __future__ import annotations
 import json, math, os, random, re, sys, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
+from scipy import ndimage
 from PIL import Image
 
 # %% auto #0
-__all__ = ['KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'set_seed', 'atomic_write', 'png_bytes', 'save_png', 'load_image',
-           'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors',
-           'read_params', 'DatasetWriter', 'row_params', 'read_dataset', 'load_sample', 'error_text', 'skip',
-           'write_failed', 'read_failed', 'boundary_overlay', 'show_images', 'show_pair', 'record', 'work_path']
+__all__ = ['KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'png_bytes', 'save_png',
+           'load_image', 'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device',
+           'torch_load_tensors', 'read_params', 'DatasetWriter', 'row_params', 'read_dataset', 'load_sample',
+           'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay', 'show_images', 'show_pair',
+           'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
 
 # %% ../nbs/00_core.ipynb #62c14b06
 def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
@@ -317,6 +319,38 @@ def show_images(images, titles=None, ncols:int=4, size:float=3., cmap='gray'):
 def show_pair(image, mask, titles=('image', 'mask')):
     "An image beside its mask, and the mask drawn over the image."
     return show_images([image, mask, boundary_overlay(image, mask)], titles=[*titles, 'overlay'], ncols=3)
+
+# %% ../nbs/00_core.ipynb #0b8c011c
+BOUNDARY_FORMAT = 2  # rows whose mask `boundary_mask` drew record it: version 2 = `width` is the band's thickness in px
+
+def _band(line:np.ndarray, width:int) -> np.ndarray:
+    "uint8 {0,1}: the pixels within (width - 1) // 2 px (Euclidean) of the bool `line`."
+    r = (width - 1) // 2
+    if r and line.any(): line = ndimage.distance_transform_edt(~line) <= r
+    return line.astype(np.uint8)
+
+def boundary_mask(labels, width:int) -> np.ndarray:
+    "uint8 {0,1}: the boundaries between the grains of integer (H,W) `labels`, a band `width` px thick."
+    lab = np.asarray(labels)
+    if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer): raise ValueError(f"grain labels must be an integer (H,W) array, got {lab.dtype} {lab.shape}")
+    check_number('width', width, 1, integer=True)
+    right, down = lab[:, :-1] != lab[:, 1:], lab[:-1] != lab[1:]
+    line = np.zeros(lab.shape, bool); line[:, :-1] |= right; line[:-1] |= down  # the pixel before each label change
+    if width % 2 == 0: line[:, 1:] |= right; line[1:] |= down                     # ... and the one after it
+    return _band(line, width)
+
+def widen(line, width:int) -> np.ndarray:
+    "uint8 {0,1}: the one-pixel `line` (nonzero pixels) drawn as a band `width` px thick (even widths add the pixel below and to the right)."
+    b = np.asarray(line) > 0; check_number('width', width, 1, integer=True)
+    if width % 2 == 0: s = b.copy(); b[1:] |= s[:-1]; b[:, 1:] |= s[:, :-1]
+    return _band(b, width)
+
+def line_width(*masks) -> float:
+    "Mean thickness in px of the lines of boundary `masks` (pooled): their area ÷ the length of their skeletons; nan without lines."
+    from skimage.morphology import skeletonize
+    area = sum(int((np.asarray(m) > 0).sum()) for m in masks)
+    length = sum(int(skeletonize(np.asarray(m) > 0).sum()) for m in masks)
+    return area / length if length else float('nan')
 
 # %% ../nbs/00_core.ipynb #1f526b64
 def record(key:str, value):

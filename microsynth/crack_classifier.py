@@ -9,9 +9,7 @@ import numpy as np, pandas as pd
 import torchvision.models as tvm
 from fastai.vision.all import (ImageDataLoaders, Normalize, Resize, aug_transforms, error_rate, imagenet_stats,
                                vision_learner)
-from .core import read_dataset, set_seed, work_path
-from .cracks import fit_crack_params, real_crack_dataset, synth_crack_dataset
-from .textures import build_dictionary, mtcracks_folder
+from .core import read_dataset, set_seed
 from .metrics import agresti_coull, paired_ttest
 from .precision import add_precision
 

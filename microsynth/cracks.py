@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_cracks.ipynb #edc20fd9
 from __future__ import annotations
-import json, re
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,9 +13,10 @@ from numba import njit
 from scipy import ndimage as ndi, stats
 from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
-from .core import DatasetWriter, check_number, load_image, read_dataset, row_params
+from .core import DatasetWriter, check_number, load_image, row_params
 from .realdata import split_by_source
-from .textures import build_dictionary, mtcracks_folder, synth_textures
+from .realdata import mtcracks_folder
+from .textures import build_dictionary, synth_textures
 
 # %% auto #0
 __all__ = ['FAMILIES', 'LIMITS', 'load_crack_pairs', 'measure_cracks', 'Dist', 'fit_crack_params', 'sample_crack', 'render_crack',

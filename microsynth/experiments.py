@@ -8,7 +8,8 @@ import json, time
 import numpy as np, pandas as pd
 from .core import record, set_seed
 from .metrics import paired_ttest, agresti_coull
-from .segmentation import train_progressive, predict_probs, tbm_split, pool_samples, POOLS
+from .realdata import tbm_split
+from .segmentation import train_progressive, predict_probs, pool_samples, POOLS
 from .postprocess import boundaries_from, pick_postprocess, score_masks, POST_METHODS
 
 # %% auto #0

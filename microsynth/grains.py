@@ -5,7 +5,7 @@
 # %% ../nbs/02_grains.ipynb #60fadddd
 from __future__ import annotations
 import dataclasses, functools, math
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, fields
 import numpy as np, noise
 from fastcore.basics import patch
 from scipy import ndimage, sparse
@@ -16,9 +16,9 @@ from scipy.special import ndtri
 from .core import check_number
 
 # %% auto #0
-__all__ = ['RANGES', 'RECIPE', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_edges', 'torus_edges',
-           'spline_edges', 'densify', 'disc_offsets', 'rasterise', 'grain_labels', 'grain_values', 'perlin_table',
-           'perlin_torus', 'cubic_matrix', 'interp_grid', 'perlin', 'render']
+__all__ = ['RANGES', 'RECIPE', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_labels', 'voronoi_edges',
+           'torus_edges', 'spline_edges', 'densify', 'disc_offsets', 'rasterise', 'grain_labels', 'grain_values',
+           'perlin_table', 'perlin_torus', 'cubic_matrix', 'interp_grid', 'perlin', 'render']
 
 # %% ../nbs/02_grains.ipynb #02cea181
 RANGES = dict(                         # what `GrainParams.sample` draws from (lo, hi); ours unless marked
@@ -42,7 +42,7 @@ class GrainParams:
     lloyd_steps:int=2            # k-means steps on a random cloud of 8 points per grain (0 = Poisson-Voronoi cells)
     spline_points:int=2          # control points inside each edge
     spline_amp:float=.1          # control points displaced perpendicular by up to this fraction of the edge length
-    boundary_width:int=3         # px
+    boundary_width:int=3         # px: the boundary's thickness, as every width in the library
     boundary_intensity:float=.2  # grey of the boundary line
     boundary_alpha:float=.8      # its opacity over the grains (0: boundaries show only as grain contrast)
     grain_mean:float=.5          # grain greys uniform in mean ± spread
@@ -159,6 +159,14 @@ def relax(pts, L, steps:int, rng):
         pts = _mod(pts + np.stack([np.bincount(idx, d[:, k], n) for k in (0, 1)], 1) / cnt[:, None], L)
     return pts
 
+# %% ../nbs/02_grains.ipynb #afe6217c
+def voronoi_labels(shape, n_grains:int, rng:np.random.Generator) -> np.ndarray:
+    "int32 labels 1..n_grains of plain Voronoi grains: each pixel of `shape` (H, W), or `shape`² for an int, takes its nearest of `n_grains` uniform random seeds."
+    H, W = (shape, shape) if isinstance(shape, (int, np.integer)) else shape
+    pts = rng.uniform(0, (H, W), (n_grains, 2))
+    yx = np.stack(np.mgrid[:H, :W], -1).reshape(-1, 2) + 0.5
+    return (cKDTree(pts).query(yx)[1].reshape(H, W) + 1).astype(np.int32)
+
 # %% ../nbs/02_grains.ipynb #63f5efc4
 def voronoi_edges(p):
     "Finite Voronoi edges of points `p`, as duals of the Delaunay edges: seed pairs (R,2), vertex-index pairs (R,2), vertices (T,2)."
@@ -221,7 +229,7 @@ def disc_offsets(w:int):
     return yy[keep] - int(c), xx[keep] - int(c)
 
 def rasterise(pts, L, off, H:int, W:int, w:int, periodic:bool):
-    "Boundary mask (H,W): pixels under `pts` (torus coords, < 1 px apart) widened by a `w`-px disc; the canvas starts at `off` on the torus `L`."
+    "Boundary mask (H,W): pixels under `pts` (torus coords, < 1 px apart) widened by a disc `w` px across (a band `w` px thick); the canvas starts at `off` on the torus `L`."
     x, y = _mod(pts[:, 0] - off[0], L[0]), _mod(pts[:, 1] - off[1], L[1])
     ix, iy = x.astype(np.int64), y.astype(np.int64)
     if periodic: Hp, Wp, e = H, W, 0

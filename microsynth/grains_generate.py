@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 from .core import DatasetWriter, FAILED_FILE, error_text, row_params, skip, write_failed
 from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, render
-from .metrics import instances_from_boundaries
 
 # %% auto #0
-__all__ = ['sample_seed', 'render_sample', 'render_row', 'generate', 'grain_stats']
+__all__ = ['sample_seed', 'render_sample', 'render_row', 'generate']
 
 # %% ../nbs/02a_grains_generate.ipynb #80e09230
 def sample_seed(seed:int, i:int) -> int:
@@ -66,10 +65,3 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
             if ex: ex.shutdown(cancel_futures=True)
         write_failed(out_dir, failed, len(todo), 'images', 'sample')
     return out_dir
-
-# %% ../nbs/02a_grains_generate.ipynb #5bd53c44
-def grain_stats(mask, min_area:int=10) -> dict:
-    "Grains in a boundary mask (nonzero = boundary): their count and mean equivalent diameter (px), regions under `min_area` px ignored."
-    lab = instances_from_boundaries(np.asarray(mask) > 0)
-    area = np.bincount(lab.ravel())[1:]; area = area[area >= min_area]
-    return dict(grains=len(area), mean_diameter=float(np.sqrt(4 * area / np.pi).mean()) if len(area) else 0.)

@@ -4,28 +4,24 @@
 
 # %% ../nbs/04_pix2pix.ipynb #beeb3e46
 from __future__ import annotations
-import hashlib, os, io, json, math, random, time
+import hashlib, io, json, math, random
 from pathlib import Path
-# Idle OpenMP threads spin by default: on a shared CPU they hold the cores their partners need and a pix2pix
-# step got 20x slower here. Passive waiting costs little on a free machine; it only takes effect before torch loads.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import numpy as np, torch
 from torch import nn
 from PIL import Image
 from fastprogress.fastprogress import progress_bar
-from .core import atomic_write, error_text, set_seed, show_images, record, torch_load_tensors, work_path
-from .realdata import load_pairs, split_by_source, tbm_path
+from .core import atomic_write, error_text, torch_load_tensors
 from .precision import autocast, use_bf16
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetBlock', 'UnetGenerator', 'PatchDiscriminator',
-           'init_weights', 'n_params', 'unet_for_size', 'label_tensor', 'image_tensor', 'tensor_image', 'tbm_splits',
-           'PairData', 'default_config', 'Pix2Pix', 'save_checkpoint', 'read_checkpoint', 'restore_state',
-           'load_checkpoint', 'train', 'plot_losses', 'generate']
+__all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetSkipBlock', 'UnetGenerator',
+           'PatchDiscriminator', 'init_weights', 'n_params', 'unet_for_size', 'label_tensor', 'image_tensor',
+           'tensor_image', 'PairData', 'default_config', 'Pix2Pix', 'save_checkpoint', 'read_checkpoint',
+           'restore_state', 'load_checkpoint', 'train', 'plot_losses', 'paint']
 
 # %% ../nbs/04_pix2pix.ipynb #00eaf1ad
-class UnetBlock(nn.Module):
+class UnetSkipBlock(nn.Module):
     "One U-Net level: down-sample, `sub` (the inner levels), up-sample, and (unless outermost) concatenate the input as a skip."
     def __init__(self, outer:int, inner:int, in_ch:int|None=None, sub:nn.Module|None=None,
                  outermost=False, innermost=False, dropout=False):
@@ -52,12 +48,12 @@ class UnetGenerator(nn.Module):
         super().__init__()
         if num_downs < 5: raise ValueError(f"num_downs must be at least 5 (the four outer levels plus the bottleneck), got {num_downs}")
         self.in_ch, self.out_ch, self.num_downs = in_ch, out_ch, num_downs
-        b = UnetBlock(ngf*8, ngf*8, innermost=True)
-        for _ in range(num_downs - 5): b = UnetBlock(ngf*8, ngf*8, sub=b, dropout=dropout)
-        b = UnetBlock(ngf*4, ngf*8, sub=b)
-        b = UnetBlock(ngf*2, ngf*4, sub=b)
-        b = UnetBlock(ngf, ngf*2, sub=b)
-        self.model = UnetBlock(out_ch, ngf, in_ch=in_ch, sub=b, outermost=True)
+        b = UnetSkipBlock(ngf*8, ngf*8, innermost=True)
+        for _ in range(num_downs - 5): b = UnetSkipBlock(ngf*8, ngf*8, sub=b, dropout=dropout)
+        b = UnetSkipBlock(ngf*4, ngf*8, sub=b)
+        b = UnetSkipBlock(ngf*2, ngf*4, sub=b)
+        b = UnetSkipBlock(ngf, ngf*2, sub=b)
+        self.model = UnetSkipBlock(out_ch, ngf, in_ch=in_ch, sub=b, outermost=True)
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_ch:
@@ -118,12 +114,6 @@ def tensor_image(t:torch.Tensor) -> np.ndarray:
     return ((t.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
 
 # %% ../nbs/04_pix2pix.ipynb #b5d9486a
-def tbm_splits(folder=None, seed:int=0) -> dict:
-    "TBM `Pair`s of `folder` (default: the real-data TBM folder) split by source image into train/valid/test."
-    pairs = load_pairs(folder if folder is not None else tbm_path())
-    by_name = {p.name: p for p in pairs}
-    return {k: [by_name[n] for n in v] for k, v in split_by_source(list(by_name), seed=seed).items()}
-
 class PairData:
     "Paired (mask, image) arrays with the reference augmentation (resize to `load_size`, random `crop`, random flip)."
     def __init__(self, pairs, crop:int=256, load_size:int|None=None):
@@ -300,7 +290,7 @@ def plot_losses(history:list, window:int=20):
 
 # %% ../nbs/04_pix2pix.ipynb #9ffc7987
 @torch.no_grad()
-def generate(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True, bf16:bool|None=None) -> np.ndarray:
+def paint(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True, bf16:bool|None=None) -> np.ndarray:
     "Synthetic RGB uint8 micrograph for class mask `mask` (H,W multiples of 2**num_downs); the reference test mode, seeded."
     import copy as _copy
     x = label_tensor(mask, G.in_ch)[None].to(device)

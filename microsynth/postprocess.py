@@ -4,32 +4,25 @@
 
 # %% ../nbs/05a_postprocess.ipynb #7470c4f4
 from __future__ import annotations
-import argparse, inspect, itertools, json, math, sys, time
+import inspect, itertools, json, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
-from skimage import morphology, measure, segmentation
-from .core import check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, show_images, work_path, set_seed, record
-from .metrics import evaluate, instances_from_boundaries, agresti_coull
+from skimage import morphology, segmentation
+from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay
+from .metrics import evaluate, agresti_coull, grain_summary
 from .realdata import IMAGE_EXTS
-from .segmentation import load_model, predict_probs, save_model, tbm_split, train_progressive, synthetic_samples
+from .segmentation import load_model, predict_probs
 
 # %% auto #0
 __all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',
-           'astm_grain_size', 'grain_table', 'grain_summary', 'score_masks', 'summarize_scores', 'pick_postprocess',
-           'postprocess_spec', 'predict', 'add_predict_parser', 'predict_cli']
+           'score_masks', 'summarize_scores', 'pick_postprocess', 'postprocess_spec', 'predict']
 
 # %% ../nbs/05a_postprocess.ipynb #a2a8651b
 def _prob_map(prob) -> np.ndarray:
     prob = np.asarray(prob, dtype=np.float32)
     if prob.ndim != 2: raise ValueError(f"expected a 2D probability map, got shape {prob.shape}")
     return prob
-
-def _widen(b:np.ndarray, width:int) -> np.ndarray:
-    "A one-pixel boundary mask dilated to about `width` px (odd widths exact), as uint8 {0,1}."
-    check_number('width', width, 1, integer=True)
-    if width > 1: b = ndi.binary_dilation(b, iterations=width // 2)
-    return b.astype(np.uint8)
 
 def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, open_radius:int=0, min_size:int=16,
                      thin:bool=True, width:int=1) -> np.ndarray:
@@ -42,7 +35,7 @@ def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, o
     if open_radius > 0: b = morphology.opening(b, morphology.disk(open_radius))
     if min_size > 0: b = morphology.remove_small_objects(b, max_size=min_size - 1)  # removes blobs of < min_size px
     if thin: b = morphology.skeletonize(b)
-    return _widen(b, width)
+    return widen(b, width)
 
 # %% ../nbs/05a_postprocess.ipynb #5a21e569
 def seeded_watershed(prob:np.ndarray, sigma:float=1.0, h:float=0.1, width:int=1) -> np.ndarray:
@@ -51,8 +44,8 @@ def seeded_watershed(prob:np.ndarray, sigma:float=1.0, h:float=0.1, width:int=1)
     check_number('sigma', sigma, 0, lo_open=True); check_number('h', h, 0, 1, lo_open=True, hi_open=True)
     p = ndi.gaussian_filter(prob, float(sigma))
     markers, n = ndi.label(morphology.h_minima(p, float(h)))
-    if n < 2: return _widen(np.zeros(p.shape, bool), width)  # one basin (or a flat map): one grain, no boundary
-    return _widen(segmentation.watershed(p, markers, watershed_line=True) == 0, width)
+    if n < 2: return widen(np.zeros(p.shape, bool), width)  # one basin (or a flat map): one grain, no boundary
+    return widen(segmentation.watershed(p, markers, watershed_line=True) == 0, width)
 
 # %% ../nbs/05a_postprocess.ipynb #e98dcd76
 POST_METHODS = dict(watershed=seeded_watershed, threshold=clean_boundaries)
@@ -70,36 +63,6 @@ def boundaries_from(prob:np.ndarray, method:str='watershed', **params) -> np.nda
     names = set(inspect.signature(fn).parameters) - {'prob'}
     if bad := set(params) - names: raise ValueError(f"post-processing {method!r} has no parameter(s) {sorted(bad)}; it takes {sorted(names)}")
     return fn(prob, **params)
-
-# %% ../nbs/05a_postprocess.ipynb #b3bb934c
-def astm_grain_size(mean_area_um2:float) -> float:
-    "ASTM E112 grain-size number G from the mean grain area in µm²: G = -3.321928·log10(Ā/mm²) - 2.954."
-    if not mean_area_um2 > 0: raise ValueError(f"mean grain area must be positive, got {mean_area_um2}")
-    return float(-3.321928 * math.log10(mean_area_um2 * 1e-6) - 2.954)
-
-def grain_table(labels:np.ndarray, pixel_size_um:float=1.0, exclude_border:bool=True) -> pd.DataFrame:
-    "One row per grain of `labels` (0 = boundary): label, area (px, µm²), equivalent diameter (px, µm), touches_border."
-    check_number('pixel_size_um', pixel_size_um, 0, lo_open=True)
-    labels = np.asarray(labels)
-    rows = []
-    for r in measure.regionprops(labels):
-        y0, x0, y1, x1 = r.bbox
-        border = y0 == 0 or x0 == 0 or y1 == labels.shape[0] or x1 == labels.shape[1]
-        rows.append(dict(label=r.label, area_px=int(r.area), eq_diameter_px=float(r.equivalent_diameter_area), touches_border=border))
-    df = pd.DataFrame(rows, columns=['label', 'area_px', 'eq_diameter_px', 'touches_border'])
-    df['area_um2'] = df.area_px * pixel_size_um**2; df['eq_diameter_um'] = df.eq_diameter_px * pixel_size_um
-    return df[~df.touches_border] if exclude_border else df
-
-def grain_summary(boundary_mask:np.ndarray, pixel_size_um:float=1.0) -> dict:
-    "Grain count, mean/median equivalent diameter and ASTM G of a boundary mask (interior grains only for sizes)."
-    labels = instances_from_boundaries(boundary_mask)
-    allg = grain_table(labels, pixel_size_um, exclude_border=False); inner = allg[~allg.touches_border]
-    g = inner if len(inner) else allg  # a crop with no interior grain: fall back to all grains
-    return dict(n_grains_all=int(len(allg)), n_grains_interior=int(len(inner)),
-                mean_eq_diameter_um=float(g.eq_diameter_um.mean()) if len(g) else float('nan'),
-                median_eq_diameter_um=float(g.eq_diameter_um.median()) if len(g) else float('nan'),
-                mean_area_um2=float(g.area_um2.mean()) if len(g) else float('nan'),
-                astm_G=astm_grain_size(g.area_um2.mean()) if len(g) else float('nan'))
 
 # %% ../nbs/05a_postprocess.ipynb #b1a796dd
 def score_masks(preds, samples) -> pd.DataFrame:
@@ -220,39 +183,3 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
     atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
                  postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
     return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)
-
-# %% ../nbs/05a_postprocess.ipynb #0763590a
-def add_predict_parser(subparsers):
-    "Add the `predict` subcommand to an argparse `subparsers` (for `microsynth predict`)."
-    from microsynth.cli import number_arg
-    p = subparsers.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model')
-    p.add_argument('model', help='folder written by save_model (model.pth + model.json)')
-    p.add_argument('folder', help='folder of images (png/jpg/tif), any size')
-    p.add_argument('out', help='output folder: masks/, overlays/, grains.csv, failed.csv (new, or one an earlier predict wrote: its results are replaced)')
-    p.add_argument('--method', choices=sorted(POST_METHODS), default=None, help='post-processing (default: the one saved with the model, else watershed)')
-    p.add_argument('--threshold', type=number_arg(0, 1), default=None, help='threshold method: boundary probability cut, in [0, 1]')
-    p.add_argument('--close-radius', type=number_arg(0, integer=True), default=None, help='threshold method: closing radius')
-    p.add_argument('--open-radius', type=number_arg(0, integer=True), default=None, help='threshold method: opening radius')
-    p.add_argument('--sigma', type=number_arg(0, lo_open=True), default=None, help='watershed method: Gaussian smoothing in pixels')
-    p.add_argument('--h', type=number_arg(0, 1, lo_open=True, hi_open=True), default=None, help='watershed method: minimum basin depth in (0, 1)')
-    p.add_argument('--width', type=number_arg(1, integer=True), default=None, help='boundary width of the written masks in pixels')
-    p.add_argument('--pixel-size-um', type=number_arg(0, lo_open=True), default=1.0, help='micrometres per pixel (for sizes and ASTM G)')
-    p.add_argument('--overlap', type=number_arg(0, integer=True), default=None, help='tile overlap in pixels (default: tile/4)')
-    p.add_argument('--tta', action=argparse.BooleanOptionalAction, default=None, help='average the predictions of the four flips of each tile (default: as saved with the model, else off)')
-    p.add_argument('--device', default='cpu')
-    p.set_defaults(fn=_run_predict)
-    return p
-
-def _run_predict(a):
-    from microsynth.cli import batch_status
-    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width, a.tta)
-    print(f"{len(r['done'])} images segmented into {a.out}")
-    return batch_status(a.out, 'images')
-
-def predict_cli(argv=None) -> int:
-    "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`. Exit status 0 all done, 1 some images failed."
-    from microsynth.cli import ArgumentParser
-    ap = ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
-    add_predict_parser(sub)
-    a = ap.parse_args(['predict', *(argv if argv is not None else sys.argv[1:])])
-    return a.fn(a)

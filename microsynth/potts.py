@@ -4,17 +4,16 @@
 
 # %% ../nbs/01_potts.ipynb #f431f843
 from __future__ import annotations
-import math, numbers, os, time
+import math, numbers
 from pathlib import Path
-import numpy as np, numba
+import numpy as np
 from numba import njit, prange
-from scipy import ndimage
 from skimage.measure import label as cc_label
-from skimage.segmentation import find_boundaries, relabel_sequential
-from .core import DatasetWriter, check_number, read_dataset, row_params
+from skimage.segmentation import relabel_sequential
+from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, row_params
 
 # %% auto #0
-__all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'boundary_mask', 'write_slices']
+__all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'write_slices']
 
 # %% ../nbs/01_potts.ipynb #ed73bd6f
 _GOLD = np.uint64(0x9E3779B97F4A7C15)   # 2^64 / golden ratio: splitmix64's stream increment
@@ -68,14 +67,6 @@ def propose(neighbours, own, h):
         nb[n] = v; n += v != own
     if n == 0: return own, 0
     return _choose(nb, n, first, np.uint64(h))
-
-# %% ../nbs/01_potts.ipynb #e0fc54c0
-# Numba's OpenMP layer busy-waits at each of the 8 barriers per MCS: on a shared, oversubscribed machine
-# one descheduled thread then stalls the other (measured: 2 threads 3x slower than 1 at load 9 on 2 cores).
-# The workqueue layer sleeps instead (2 threads 1.6x faster than 1 at the same load); an explicit choice wins
-# (e.g. NUMBA_THREADING_LAYER=omp to call parallel numba code from several Python threads at once).
-if 'NUMBA_THREADING_LAYER' not in os.environ and numba.config.THREADING_LAYER == 'default':
-    numba.config.THREADING_LAYER = 'workqueue'
 
 # %% ../nbs/01_potts.ipynb #d588bb0b
 @njit(cache=True, parallel=True)
@@ -210,29 +201,22 @@ def section_labels(section, split:bool=True) -> np.ndarray:
     if split: return cc_label(section - section.min(), background=-1, connectivity=1).astype(np.int32)
     return relabel_sequential(section - section.min() + 1)[0].astype(np.int32)
 
-def boundary_mask(labels, width:int=1) -> np.ndarray:
-    "uint8 mask, 1 where a 4-neighbour has another label (widened by `width - 1` pixels), else 0."
-    if not isinstance(width, numbers.Integral) or width < 1: raise ValueError(f"width must be a positive int, got {width!r}")
-    b = find_boundaries(np.asarray(labels), connectivity=1, mode='thick')
-    if width > 1: b = ndimage.binary_dilation(b, iterations=width - 1)
-    return b.astype(np.uint8)
-
 # %% ../nbs/01_potts.ipynb #afdd8c7a
 def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volumes:int=1, init='unique',
-                 axes=(0, 1, 2), spacing:int=1, width:int=1, split:bool=True, progress:bool|None=None) -> Path:
+                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None) -> Path:
     "Simulate `n_volumes` volumes and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
     shape = _check_shape((size,) * 3 if isinstance(size, numbers.Integral) else size)
     if len(shape) != 3: raise ValueError(f"write_slices needs a 3D shape, got {shape}")
     if not isinstance(n_volumes, numbers.Integral) or n_volumes < 1: raise ValueError(f"n_volumes must be a positive int, got {n_volumes!r}")
     if not isinstance(spacing, numbers.Integral) or spacing < 1: raise ValueError(f"spacing must be a positive int, got {spacing!r}")
-    boundary_mask(np.zeros((2, 2), np.int32), width)  # validates width before any simulation
+    check_number('width', width, 1, integer=True)  # before any simulation
     check_number('mcs', mcs, 1, integer=True); check_number('kT', kT, 0); check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
     with DatasetWriter(out) as w:
         old = {str(r['id']): row_params(r) for r in w.rows}
         for vi in range(n_volumes):
             vseed = seed + vi
             sid = lambda ax, i: f'v{vseed:04d}-ax{ax}-{i:04d}'
-            params = dict(seed=vseed, shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, split=split)
+            params = dict(seed=vseed, shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)
             for (ax, i) in [(ax, i) for ax in axes for i in range(0, shape[ax], spacing)]:
                 prev = old.get(sid(ax, i))  # resuming must not mix sections of other parameters
                 if prev is not None and any(str(prev.get(k)) != str(v) for k, v in params.items()):

@@ -4,22 +4,19 @@
 
 # %% ../nbs/01a_potts_stats.ipynb #bbacc9fd
 from __future__ import annotations
-from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from skimage.measure import label as cc_label
-from skimage.segmentation import expand_labels
 from .potts import simulate, slice_volume, n_grains
-from .metrics import instances_from_boundaries
+from .metrics import grain_table, mask_grains
 
 # %% auto #0
-__all__ = ['label_periodic', 'grain_stats', 'mask_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'tbm_masks',
-           'real_stats']
+__all__ = ['spin_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'real_stats']
 
 # %% ../nbs/01a_potts_stats.ipynb #3d8588c9
-def label_periodic(section) -> np.ndarray:
-    "Consecutive labels 1..n of the 4-connected grains of a 2D section on a torus (pieces joined across the edges)."
+def spin_grains(section) -> np.ndarray:
+    "Grain labels 1..n of a 2D section of Potts spins on a torus: 4-connected regions of one spin, pieces joined across the edges."
     s = np.asarray(section)
     lab = cc_label(s - s.min(), background=-1, connectivity=1)
     n = lab.max()
@@ -29,36 +26,12 @@ def label_periodic(section) -> np.ndarray:
     _, comp = connected_components(g, directed=False)
     return (comp + 1)[lab - 1].astype(np.int32)
 
-# %% ../nbs/01a_potts_stats.ipynb #824826ff
-def grain_stats(labels, periodic:bool=True) -> pd.DataFrame:
-    "One row per grain of a label image (labels 1..n): `area` (pixels), `edges` (distinct 4-adjacent grains), `border` (touches the image edge)."
-    lab = np.asarray(labels); n = int(lab.max())
-    if periodic: pairs = [(lab, np.roll(lab, -1, 0)), (lab, np.roll(lab, -1, 1))]
-    else: pairs = [(lab[:-1], lab[1:]), (lab[:, :-1], lab[:, 1:])]
-    a = np.concatenate([p[0].ravel() for p in pairs]); b = np.concatenate([p[1].ravel() for p in pairs])
-    keep = (a != b) & (a > 0) & (b > 0)
-    e = np.unique(np.stack([np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])], 1), axis=0)
-    edges = np.bincount(e.ravel(), minlength=n + 1)[1:] if e.size else np.zeros(n, int)
-    border = np.zeros(n + 1, bool)
-    if not periodic: border[np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))] = True
-    return pd.DataFrame(dict(grain=np.arange(1, n + 1), area=np.bincount(lab.ravel(), minlength=n + 1)[1:],
-                             edges=edges, border=border[1:]))
-
-def mask_grains(mask, min_area:int=5) -> np.ndarray:
-    "Grain labels 1..n of a boundary mask (nonzero = boundary): interiors labelled, specks dropped, boundaries shared out."
-    m = np.asarray(mask) > 0
-    lab = instances_from_boundaries(m)
-    area = np.bincount(lab.ravel()); area[0] = 0
-    lab[area[lab] < min_area] = 0
-    lab = expand_labels(lab, distance=max(lab.shape))
-    return cc_label(lab, background=0, connectivity=1) if lab.max() else lab
-
 # %% ../nbs/01a_potts_stats.ipynb #2f240f48
 def section_stats(vol, spacing:int=1, axes=(0, 1, 2)) -> pd.DataFrame:
-    "Grain statistics (`grain_stats`, periodic) of the sections of `vol`, with their `axis` and `index`."
+    "The `grain_table` rows (periodic) of the sections of `vol`, with their `axis` and `index`."
     out = []
     for ax, i, sec in slice_volume(vol, axes, spacing):
-        st = grain_stats(label_periodic(sec)); st['axis'], st['index'] = ax, i; out.append(st)
+        st = grain_table(spin_grains(sec), periodic=True); st['axis'], st['index'] = ax, i; out.append(st)
     return pd.concat(out, ignore_index=True)
 
 def growth_curve(shape, checkpoints, kT:float=0.5, seed:int=0, spacing:int=1, init='unique'):
@@ -79,15 +52,8 @@ def fit_power_law(t, y, t_min=0.):
     return float(n), float(np.exp(c))
 
 # %% ../nbs/01a_potts_stats.ipynb #c613008a
-def tbm_masks(threshold:int=128) -> list:
-    "The real TBM boundary masks as uint8 {0,1} arrays (`microsynth.realdata`), or [] if the data cannot be had."
-    from microsynth.realdata import tbm_path, load_pairs
-    try: return [p.mask for p in load_pairs(tbm_path(), threshold)]
-    except (OSError, ValueError) as e:
-        print(f'no TBM masks ({type(e).__name__}: {e})'); return []
-
 def real_stats(masks, min_area:int=5) -> pd.DataFrame:
     "Grain statistics of real boundary masks, border grains left out."
-    out = [grain_stats(mask_grains(m, min_area), periodic=False).assign(image=i) for i, m in enumerate(masks)]
+    out = [grain_table(mask_grains(m, min_area)).assign(image=i) for i, m in enumerate(masks)]
     st = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=['area', 'edges', 'border'])
     return st[~st.border.astype(bool)]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_realdata.ipynb #a0673372
 from __future__ import annotations
-import csv, hashlib, io, os, re, urllib.error, urllib.parse, urllib.request
+import csv, hashlib, os, re, urllib.error, urllib.parse, urllib.request
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -12,9 +12,9 @@ import microsynth
 from .core import atomic_write, load_image, check_dir, check_file, check_number, check_out_dir
 
 # %% auto #0
-__all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'data_root', 'read_manifest', 'local_name', 'sha256', 'download', 'dataset_path',
-           'tbm_path', 'mtcracks_path', 'source_id', 'load_pairs', 'split_by_source', 'parse_polygon_line',
-           'polygon_masks']
+__all__ = ['SOURCES', 'Pair', 'IMAGE_EXTS', 'TBM_BOUNDARY_WIDTH', 'data_root', 'read_manifest', 'local_name', 'sha256',
+           'download', 'dataset_path', 'tbm_path', 'mtcracks_path', 'source_id', 'load_pairs', 'mtcracks_folder',
+           'split_by_source', 'tbm_split', 'tbm_masks', 'parse_polygon_line', 'polygon_masks']
 
 # %% ../nbs/00a_realdata.ipynb #a3e207fa
 SOURCES = {
@@ -138,6 +138,12 @@ def load_pairs(folder, threshold:int|None=128) -> list:
         pairs.append(Pair(ip.name, source_id(ip.name), im, mk))
     return pairs
 
+# %% ../nbs/00a_realdata.ipynb #b67933e1
+def mtcracks_folder(kind:str='free') -> Path:
+    "The magnetic-tile folder of `kind` ('free' or 'crack') under `mtcracks_path()`."
+    if kind not in ('free', 'crack'): raise ValueError(f"kind must be 'free' or 'crack', got {kind!r}")
+    return mtcracks_path()/kind
+
 # %% ../nbs/00a_realdata.ipynb #b2160815
 def split_by_source(names, fracs=(0.6, 0.2, 0.2), seed:int=0, keys=('train', 'valid', 'test')) -> dict:
     "Split file `names` into `keys` by source image (`source_id`), `fracs` of the sources each, reproducibly from `seed`."
@@ -150,6 +156,22 @@ def split_by_source(names, fracs=(0.6, 0.2, 0.2), seed:int=0, keys=('train', 'va
     cuts = np.round(np.cumsum(fracs) * len(sources)).astype(int)
     side = {s: keys[int(np.searchsorted(cuts, i, side='right'))] for i, s in enumerate(order)}
     return {k: [n for n in names if side[source_id(n)] == k] for k in keys}
+
+# %% ../nbs/00a_realdata.ipynb #c4c8012b
+def tbm_split(seed:int=0, fracs=(0.6, 0.2, 0.2), folder=None) -> dict:
+    "The TBM `Pair`s of `folder` (default: `tbm_path()`) split by source image: dict(train=[...], valid=[...], test=[...])."
+    pairs = load_pairs(folder if folder is not None else tbm_path())
+    by_name = {p.name: p for p in pairs}
+    return {k: [by_name[n] for n in v] for k, v in split_by_source(list(by_name), fracs=fracs, seed=seed).items()}
+
+def tbm_masks(threshold:int=128) -> list:
+    "Every real TBM boundary mask as a uint8 {0,1} array, or [] (saying why) when the data cannot be had."
+    try: return [p.mask for p in load_pairs(tbm_path(), threshold)]
+    except (OSError, ValueError) as e:
+        print(f'no TBM masks ({type(e).__name__}: {e})'); return []
+
+# %% ../nbs/00a_realdata.ipynb #a8fc87ec
+TBM_BOUNDARY_WIDTH = 3.45  # px: line_width of all the hand-traced TBM boundary masks together (measured below)
 
 # %% ../nbs/00a_realdata.ipynb #8eb6fd42
 _PT = r'\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)'

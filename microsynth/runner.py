@@ -10,9 +10,9 @@ import microsynth
 from .core import atomic_write, check_dir, check_out_dir
 
 # %% auto #0
-__all__ = ['PROFILES_FILE', 'COMMON', 'load_profiles', 'profile_params', 'parse_overrides', 'parameter_defaults',
-           'check_overrides', 'default_nbs_path', 'declared_parameters', 'sequence', 'RunError', 'run', 'machine_info',
-           'render_notebook', 'write_report']
+__all__ = ['PROFILES_FILE', 'COMMON', 'THREAD_ENV', 'load_profiles', 'profile_params', 'parse_overrides', 'parameter_defaults',
+           'check_overrides', 'default_nbs_path', 'declared_parameters', 'sequence', 'thread_settings', 'RunError',
+           'run', 'machine_info', 'render_notebook', 'write_report']
 
 # %% ../nbs/00b_runner.ipynb #a2f4622d
 PROFILES_FILE = Path(microsynth.__file__).resolve().parent/'profiles.toml'
@@ -126,6 +126,14 @@ def sequence(nbs_path=None, only=None) -> list:
             raise ValueError(f"--only {' '.join(bad)}: no notebook in {nbs_path} starts with {' or '.join(map(repr, bad))} (they are {', '.join(p.stem for p in nbs)})")
         nbs = [p for p in nbs if any(p.stem.startswith(o) for o in only)]
     return nbs
+
+# %% ../nbs/00b_runner.ipynb #6b161cd3
+THREAD_ENV = dict(OMP_WAIT_POLICY='PASSIVE', NUMBA_THREADING_LAYER='workqueue')
+
+def thread_settings(env=None) -> dict:
+    "Set `THREAD_ENV` in `env` (default `os.environ`) wherever no value is chosen yet; return the values in force."
+    env = os.environ if env is None else env
+    return {k: env.setdefault(k, v) for k, v in THREAD_ENV.items()}
 
 # %% ../nbs/00b_runner.ipynb #5cf050b9
 class RunError(RuntimeError): "A notebook of the sequence failed."

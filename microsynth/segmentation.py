@@ -14,16 +14,16 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
-from .core import check_device, check_number, torch_load_tensors, set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
+from .core import boundary_mask, check_device, check_number, torch_load_tensors, set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
 from . import realdata
 from .metrics import instances_from_boundaries
 from .precision import add_precision, autocast, use_bf16
 
 # %% auto #0
-__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'tbm_split',
-           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations',
-           'pool_samples', 'annotated', 'MixedDL', 'colour_tfms', 'stage_dls', 'make_learner', 'train_progressive',
-           'predict_probs', 'save_model', 'load_model']
+__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'find_datasets',
+           'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations', 'pool_samples', 'annotated',
+           'MixedDL', 'colour_tfms', 'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model',
+           'load_model']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -47,14 +47,6 @@ def check_samples(samples, crop:int|None=None, what:str='training pool'):
         if np.shape(s.image)[:2] != m.shape: raise ValueError(f"{what}: {s.name!r} image {np.shape(s.image)[:2]} and mask {m.shape} sizes differ")
         if crop is not None and min(m.shape) < crop: raise ValueError(f"{what}: {s.name!r} is {m.shape[0]}x{m.shape[1]}, smaller than the crop size {crop}")
     return samples
-
-# %% ../nbs/05_segmentation.ipynb #660582e6
-def tbm_split(seed:int=0, fracs=(0.6, 0.2, 0.2), folder=None) -> dict:
-    "The real TBM pairs as `Sample`s split by source image id: dict(train=[...], valid=[...], test=[...])."
-    pairs = realdata.load_pairs(folder or realdata.tbm_path())
-    parts = realdata.split_by_source([p.name for p in pairs], fracs=fracs, seed=seed)
-    by = {p.name: Sample(p.name, as_rgb(p.image), np.asarray(p.mask, np.uint8), True) for p in pairs}
-    return {k: [by[n] for n in v] for k, v in parts.items()}
 
 # %% ../nbs/05_segmentation.ipynb #f0ef820c
 SYNTHETIC_FROM = ('02_grains', '04a_translate', '04_pix2pix')
@@ -146,14 +138,12 @@ def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:i
 
 # %% ../nbs/05_segmentation.ipynb #bc01352f
 def annotated(mask:np.ndarray, width:int=3) -> np.ndarray:
-    "uint8 {0,1}: the grains of boundary `mask` (nonzero = boundary) with their boundaries redrawn `width` px wide (odd widths exact), centred on the grain edges."
+    "uint8 {0,1}: the grains of boundary `mask` (nonzero = boundary) with the boundaries between them redrawn as a band `width` px thick (`core.boundary_mask`)."
     check_number('width', width, 1, integer=True)
     lab = instances_from_boundaries(np.asarray(mask) > 0)
     if lab.max() == 0: return np.asarray(mask, np.uint8)  # no grain to redraw around
     near = lab[tuple(ndi.distance_transform_edt(lab == 0, return_distances=False, return_indices=True))]  # boundary px join their nearest grain
-    line = np.zeros(near.shape, bool)  # one pixel where the grain changes to the right or below
-    line[:, :-1] |= near[:, :-1] != near[:, 1:]; line[:-1] |= near[:-1] != near[1:]
-    return (ndi.binary_dilation(line, iterations=width // 2) if width > 1 else line).astype(np.uint8)
+    return boundary_mask(near, width)
 
 
 # %% ../nbs/05_segmentation.ipynb #e671e163

@@ -11,17 +11,11 @@ import numpy as np
 from numba import njit
 from threadpoolctl import threadpool_limits
 from .core import load_image
-from .realdata import mtcracks_path
 
 # %% auto #0
-__all__ = ['mtcracks_folder', 'load_exemplars', 'TextureDictionary', 'build_dictionary', 'synth_textures', 'synth_texture']
+__all__ = ['load_exemplars', 'TextureDictionary', 'build_dictionary', 'synth_textures', 'synth_texture']
 
 # %% ../nbs/03_textures.ipynb #7598fb22
-def mtcracks_folder(kind:str='free') -> Path:
-    "The real magnetic-tile folder `kind` ('free' or 'crack'): `realdata.mtcracks_path()` (MICROSYNTH_DATA, or downloaded)."
-    if kind not in ('free', 'crack'): raise ValueError(f"kind must be 'free' or 'crack', got {kind!r}")
-    return Path(mtcracks_path())/kind
-
 def _grey(im:np.ndarray) -> np.ndarray:
     "uint8 grey version of a grey or RGB image."
     if im.ndim == 3: im = np.round(im[..., :3] @ np.array([0.299, 0.587, 0.114])).clip(0, 255)

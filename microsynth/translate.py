@@ -4,27 +4,22 @@
 
 # %% ../nbs/04a_translate.ipynb #52746bad
 from __future__ import annotations
-import hashlib, os, json, math, sys, time
+import hashlib, json, sys, time
 from pathlib import Path
-# Idle OpenMP threads spin by default: on a shared CPU they hold the cores their partners need and a pix2pix
-# step got 20x slower here. Passive waiting costs little on a free machine; it only takes effect before torch loads.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import numpy as np, pandas as pd, torch
 from scipy import ndimage
-from scipy.spatial import cKDTree
 from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
 from sklearn.metrics import roc_auc_score
-from skimage.segmentation import find_boundaries
-from .core import (DatasetWriter, FAILED_FILE, check_device, check_number, error_text, read_dataset, read_failed, load_sample, skip,
-                             write_failed, show_images, record, work_path, set_seed)
-from .pix2pix import (Pix2Pix, PairData, UnetGenerator, generate, read_checkpoint, restore_state, tbm_splits, train,
-                                default_config)
+from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, error_text, read_dataset, load_sample, skip, write_failed
+from .realdata import tbm_split
+from .grains import voronoi_labels
+from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_state, train, default_config
 
 # %% auto #0
-__all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'boundary_mask', 'voronoi_labels', 'translate_mask',
-           'label_datasets', 'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles',
-           'realism_gap', 'label_image', 'boundary_iou', 'edge_auc', 'boundary_scores']
+__all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'translate_mask', 'label_datasets',
+           'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles', 'realism_gap',
+           'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
 
 # %% ../nbs/04a_translate.ipynb #aa80e3a2
 def weights_id(net:torch.nn.Module) -> str:
@@ -46,31 +41,17 @@ def ensure_generator(work_dir, seed:int=0, device='cpu') -> Path:
     "`work_dir/04_pix2pix/last.pt`, training a smoke-sized pix2pix (8 iterations, 128² crops, ngf 16) there if it is missing."
     ckpt = Path(work_dir)/'04_pix2pix'/'last.pt'
     if not ckpt.exists():
-        data = PairData(tbm_splits(seed=seed)['train'], crop=128, load_size=256)
+        data = PairData(tbm_split(seed)['train'], crop=128, load_size=256)
         train(data, ckpt.parent, default_config(num_downs=7, ngf=16, ndf=16, n_epochs=1, n_epochs_decay=0, seed=seed), max_iters=8, device=device)
     return ckpt
 
 # %% ../nbs/04a_translate.ipynb #149fee82
-def boundary_mask(labels:np.ndarray, width:int=4) -> np.ndarray:
-    "uint8 {0,1} boundary band about `width` px wide between the grains of integer `labels`."
-    labels = np.asarray(labels)
-    if labels.ndim != 2 or not np.issubdtype(labels.dtype, np.integer): raise ValueError(f"grain labels must be an integer (H,W) array, got {labels.dtype} {labels.shape}")
-    b = find_boundaries(labels, mode='thick')  # 2 px: both sides of every label change
-    if width > 2: b = ndimage.distance_transform_edt(~b) <= (width - 2) / 2
-    return b.astype(np.uint8)
-
-def voronoi_labels(size:int, n_grains:int, rng:np.random.Generator) -> np.ndarray:
-    "Nearest-seed (Voronoi) grain labels 1..n_grains of a `size`x`size` image from uniform random seeds."
-    pts = rng.uniform(0, size, (n_grains, 2))
-    yx = np.stack(np.mgrid[:size, :size], -1).reshape(-1, 2) + 0.5
-    return (cKDTree(pts).query(yx)[1].reshape(size, size) + 1).astype(np.int32)
-
 def translate_mask(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True) -> np.ndarray:
     "Synthetic RGB uint8 image for a boundary mask of any size (mirror-padded to a multiple of 2**depth, cropped back)."
     mask = np.asarray(mask)
     m = 2**G.num_downs; h, w = mask.shape[:2]
     pad = [(0, -h % m), (0, -w % m)] + [(0, 0)] * (mask.ndim - 2)
-    return generate(G, np.pad(mask, pad, mode='symmetric'), seed=seed, device=device, copy=copy)[:h, :w]
+    return paint(G, np.pad(mask, pad, mode='symmetric'), seed=seed, device=device, copy=copy)[:h, :w]
 
 # %% ../nbs/04a_translate.ipynb #85a6a625
 def label_datasets(work_dir, names=('01_potts', '02_grains')) -> list:
@@ -92,7 +73,7 @@ def make_voronoi_dataset(path, n:int, size:int, n_grains:int, seed:int=0, width:
             sid = f'voronoi-{i:04d}'
             if sid in w: continue
             lab = voronoi_labels(size, n_grains, np.random.default_rng([seed, i]))
-            w.add(sid, dict(seed=[seed, i], size=size, n_grains=n_grains, boundary_width=width), mask=boundary_mask(lab, width), labels=lab)
+            w.add(sid, dict(seed=[seed, i], size=size, n_grains=n_grains, boundary_width=width, boundary_format=BOUNDARY_FORMAT), mask=boundary_mask(lab, width), labels=lab)
     return Path(path)
 
 # %% ../nbs/04a_translate.ipynb #88a057b8
@@ -104,7 +85,7 @@ def _translate_row(w:DatasetWriter, row, sample_seed:int, g:UnetGenerator, gen_i
     img = translate_mask(g, mask, seed=sample_seed, device=device, copy=False)
     src_params = {k: v for k, v in dict(row).items() if k not in ('id', 'images', 'masks', 'labels')}
     w.add(sid, dict(seed=sample_seed, generator=gen_id, source=str(src), source_id=sid,
-                    boundary_width=width if labels is not None else None,
+                    boundary_width=width if labels is not None else None, boundary_format=BOUNDARY_FORMAT if labels is not None else None,
                     source_params=json.loads(pd.Series(src_params).to_json())),
           image=img, mask=mask, labels=labels)
 
@@ -166,7 +147,7 @@ def label_image(mask:np.ndarray) -> np.ndarray:
     return np.repeat(((1 - np.asarray(mask)) * 255).astype(np.uint8)[..., None], 3, 2)
 
 # %% ../nbs/04a_translate.ipynb #5ca50fbc
-def boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2, low:float=0.8, high:float=0.9) -> float:
+def edge_boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2, low:float=0.8, high:float=0.9) -> float:
     "IoU of the boundary band `mask` and Canny edges of `img` (grey, `sigma`, thresholds at gradient quantiles `low`/`high`), both dilated by `tol` px."
     mask, img = np.asarray(mask), np.asarray(img)
     if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
@@ -185,7 +166,7 @@ def edge_auc(mask:np.ndarray, img:np.ndarray, sigma:float=1.5, tol:int=2, away:i
     g = ndimage.gaussian_gradient_magnitude(rgb2gray(img) if img.ndim == 3 else img / 255., sigma)
     return float(roc_auc_score(np.r_[np.ones(near.sum()), np.zeros(far.sum())], np.r_[g[near], g[far]]))
 
-def boundary_scores(masks, imgs, score=boundary_iou) -> dict:
+def boundary_scores(masks, imgs, score=edge_boundary_iou) -> dict:
     "Mean `score(mask, img)` over the pairs (`own`) and with image i against mask i + n/2 (`chance`; both cut to their common top-left region); undefined (nan) scores are left out."
     masks, imgs = list(masks), list(imgs)
     if len(masks) != len(imgs) or len(masks) < 2: raise ValueError(f"need as many masks as images, at least 2; got {len(masks)} and {len(imgs)}")

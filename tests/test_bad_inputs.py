@@ -348,7 +348,7 @@ def test_download_dest_on_a_file(tmp_path):
     with pytest.raises(ValueError, match=f'dest {f} is a file, not a folder'): download('tbm', f, fetch=lambda sp: 1/0, files=['images/train-20-0-1024.png'])
 
 def test_grain_table_pixel_size():
-    from microsynth.postprocess import grain_table, grain_summary
+    from microsynth.metrics import grain_table, grain_summary
     with pytest.raises(ValueError, match=r'pixel_size_um must be in \(0, inf\], got -1'): grain_table(np.ones((4, 4), int), pixel_size_um=-1)
     with pytest.raises(ValueError, match='pixel_size_um must be a finite number, got inf'): grain_summary(np.zeros((4, 4), np.uint8), float('inf'))
 

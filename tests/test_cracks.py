@@ -2,7 +2,8 @@
 import filecmp, shutil
 import numpy as np, pandas as pd, pytest
 from microsynth.core import load_image, read_dataset
-from microsynth.textures import build_dictionary, load_exemplars, mtcracks_folder, synth_texture, synth_textures
+from microsynth.realdata import mtcracks_folder
+from microsynth.textures import build_dictionary, load_exemplars, synth_texture, synth_textures
 from microsynth.cracks import (fit_crack_params, load_crack_pairs, measure_cracks, mt_source_groups, real_crack_dataset,
                                real_tile_from_row, render_crack, sample_crack, split_groups, synth_crack_dataset, synth_tile_from_row)
 

@@ -7,16 +7,15 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from sklearn.metrics import adjusted_rand_score
 
 from microsynth.metrics import *
+from microsynth.grains import voronoi_labels
 
 THS = np.arange(0.5, 1.0, 0.05)
 LOW_THS = np.arange(0.05, 1.0, 0.05)  # below 0.5 a match is no longer unique
 
 
-def voronoi_labels(shape, n, rng, boundary=True):
-    "Grains = nearest of `n` random seeds; with `boundary`, 0 where the 3x3 neighbourhood holds two grains."
-    seeds = np.zeros(shape, bool); seeds[tuple(rng.integers(0, shape, (n, 2)).T)] = True
-    ids, _ = ndimage.label(seeds)
-    lab = ids[tuple(ndimage.distance_transform_edt(~seeds, return_distances=False, return_indices=True))]
+def voronoi_grains(shape, n, rng, boundary=True):
+    "Plain Voronoi grains (`grains.voronoi_labels`); with `boundary`, 0 where the 3x3 neighbourhood holds two grains."
+    lab = voronoi_labels(shape, n, rng)
     if boundary: lab = np.where(ndimage.grey_dilation(lab, 3) != ndimage.grey_erosion(lab, 3), 0, lab)
     return lab
 
@@ -73,7 +72,7 @@ def pairs():
     rng = np.random.default_rng(0)
     out = []
     for k in range(20):
-        gt = voronoi_labels((40, 48), int(rng.integers(2, 30)), rng, boundary=bool(k % 4))
+        gt = voronoi_grains((40, 48), int(rng.integers(2, 30)), rng, boundary=bool(k % 4))
         out.append((gt, perturbed(gt, rng)))
     return out
 
@@ -119,7 +118,7 @@ def test_ari_matches_sklearn(pairs):
 def test_ari_large_image_exact():
     "Products of pair counts overflow int64 on big images; the result must still match sklearn."
     rng = np.random.default_rng(2)
-    gt = voronoi_labels((1200, 1200), 40, rng)
+    gt = voronoi_grains((1200, 1200), 40, rng)
     pr = np.roll(gt, 3, 0)
     assert abs(adjusted_rand_index(gt, pr) - adjusted_rand_score(gt.ravel(), pr.ravel())) < 1e-9
 
@@ -170,7 +169,7 @@ def test_boundary_iou_tolerance_is_euclidean():
 def test_large_label_ids():
     "Label ids far beyond the pixel count take the sorting path; the scores must not change."
     rng = np.random.default_rng(8)
-    gt = voronoi_labels((40, 40), 12, rng); pr = perturbed(gt, rng)
+    gt = voronoi_grains((40, 40), 12, rng); pr = perturbed(gt, rng)
     big_g, big_p = gt.astype(np.int64) * 1_000_003, pr.astype(np.int64) * 999_983 + (pr > 0) * 7
     assert average_precision(big_g, big_p, LOW_THS) == average_precision(gt, pr, LOW_THS)
     assert adjusted_rand_index(big_g, big_p) == pytest.approx(adjusted_rand_score(gt.ravel(), pr.ravel()), abs=1e-12)
@@ -187,7 +186,7 @@ def test_instances_from_boundaries():
 
 def test_evaluate_keys_and_perfect_score():
     rng = np.random.default_rng(4)
-    gt = (voronoi_labels((32, 32), 6, rng) == 0).astype(np.uint8)
+    gt = (voronoi_grains((32, 32), 6, rng) == 0).astype(np.uint8)
     r = evaluate(gt, gt)
     assert set(r) >= {'pixel_error', 'mean_iou', 'boundary_iou', 'mAP', 'ARI'}
     assert r['pixel_error'] == 0 and r['mean_iou'] == r['boundary_iou'] == r['mAP'] == r['ARI'] == 1.0
@@ -261,5 +260,5 @@ def test_bad_inputs_name_the_argument(call, words):
 
 def test_deterministic():
     rng = np.random.default_rng(6)
-    gt = voronoi_labels((32, 32), 8, rng); pr = perturbed(gt, rng)
+    gt = voronoi_grains((32, 32), 8, rng); pr = perturbed(gt, rng)
     assert average_precision(gt, pr) == average_precision(gt.copy(), pr.copy())

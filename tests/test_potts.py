@@ -1,5 +1,6 @@
 import numpy as np, numba, pytest
-from microsynth.potts import simulate, init_volume, propose, write_slices, section_labels, boundary_mask, slice_volume, n_grains
+from microsynth.potts import simulate, init_volume, propose, write_slices, section_labels, slice_volume, n_grains
+from microsynth.core import boundary_mask
 from microsynth.core import read_dataset, load_sample, row_params
 
 def test_same_volume_any_thread_count():
@@ -55,15 +56,15 @@ def test_proposal_uniform_over_distinct_ids():
     assert propose(np.full(26, 4, np.int32), 4, 0) == (4, 0)
 
 def test_slices_dataset_roundtrip(tmp_path):
-    out = write_slices(tmp_path / 'ds', 12, 3, seed=4, n_volumes=2, spacing=4, width=1)
+    out = write_slices(tmp_path / 'ds', 12, 3, seed=4, n_volumes=2, spacing=4, width=2)
     df = read_dataset(out, check=True)
     assert len(df) == 2 * 3 * 3
     vols = {s: simulate((12, 12, 12), 3, seed=s) for s in (4, 5)}
     for _, r in df.iterrows():
         p = row_params(r); smp = load_sample(r)
-        assert p['shape'] == [12, 12, 12] and p['mcs'] == 3 and p['kT'] == 0.5 and p['init'] == 'unique' and p['boundary_width'] == 1
+        assert p['shape'] == [12, 12, 12] and p['mcs'] == 3 and p['kT'] == 0.5 and p['init'] == 'unique' and p['boundary_width'] == 2 and p['boundary_format'] == 2
         lab = section_labels(np.take(vols[p['seed']], p['index'], axis=p['axis']))
-        assert np.array_equal(smp['labels'], lab) and np.array_equal(smp['masks'], boundary_mask(lab))
+        assert np.array_equal(smp['labels'], lab) and np.array_equal(smp['masks'], boundary_mask(lab, 2))
         assert smp['labels'].min() == 1 and len(np.unique(smp['labels'])) == smp['labels'].max()
     # resume: nothing to do, nothing rewritten
     before = {p: p.stat().st_mtime_ns for p in (tmp_path / 'ds').rglob('*.png')}
@@ -76,7 +77,7 @@ def test_slicing_helpers():
     with pytest.raises(ValueError, match='3D'): list(slice_volume(np.zeros((3, 3))))
     with pytest.raises(ValueError, match='width'): write_slices('/nonexistent/never', 8, 1, width=0)
     lab = np.array([[1, 1, 2, 2]] * 4)
-    assert boundary_mask(lab).sum() == 8 and boundary_mask(lab, 2).sum() == 16
+    assert boundary_mask(lab, 1).sum() == 4 and boundary_mask(lab, 2).sum() == 8 and boundary_mask(lab, 4).sum() == 16
 
 def test_resume_refuses_other_parameters(tmp_path):
     write_slices(tmp_path / 'ds', 8, 2, spacing=4)

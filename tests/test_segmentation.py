@@ -3,8 +3,9 @@ import json, re
 import numpy as np, pandas as pd, pytest, torch
 from microsynth.segmentation import (Sample, check_samples, stage_dls, MixedDL, train_progressive, save_model, load_model,
                                      predict_probs, synthetic_samples)
-from microsynth.postprocess import (clean_boundaries, seeded_watershed, boundaries_from, pick_postprocess, postprocess_spec, predict,
-                                    predict_cli, astm_grain_size, grain_summary)
+from microsynth.postprocess import (clean_boundaries, seeded_watershed, boundaries_from, pick_postprocess, postprocess_spec, predict)
+from microsynth.metrics import astm_grain_size, grain_summary
+from microsynth.cli import predict_cli
 from microsynth.experiments import real_subset, run_regime, check_regimes, sweep
 from microsynth.baselines import BASELINES, run_baselines
 from microsynth.core import save_png, load_image
