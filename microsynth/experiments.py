@@ -6,11 +6,9 @@
 from __future__ import annotations
 import json, time
 import numpy as np, pandas as pd
-from .core import record, set_seed
 from .metrics import paired_ttest, agresti_coull
-from .realdata import tbm_split
-from .segmentation import train_progressive, predict_probs, pool_samples, POOLS
-from .postprocess import boundaries_from, pick_postprocess, score_masks, POST_METHODS
+from .segmentation import train_progressive, predict_probs, pool_samples
+from .postprocess import boundaries_from, pick_postprocess, score_masks
 
 # %% auto #0
 __all__ = ['SYNTHETIC_USE', 'METRICS', 'real_subset', 'check_regimes', 'synthetic_model', 'score_methods', 'run_regime',

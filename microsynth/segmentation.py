@@ -14,8 +14,7 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
-from .core import boundary_mask, check_device, check_number, torch_load_tensors, set_seed, atomic_write, DatasetWriter, read_dataset, load_sample, work_path, show_images, boundary_overlay, record
-from . import realdata
+from .core import boundary_mask, check_device, check_number, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample, work_path
 from .metrics import instances_from_boundaries
 from .precision import add_precision, autocast, use_bf16
 
