@@ -33,6 +33,8 @@ def canny_boundaries(image, sigma:float=2.0, smooth:float=1.0) -> np.ndarray:
     "Canny edges of the grey image drawn 3 px thick (edges are 1 px; hand-traced boundaries `TBM_BOUNDARY_WIDTH`)."
     return widen(feature.canny(_grey(image, smooth), sigma=sigma), round(TBM_BOUNDARY_WIDTH))
 
+
+# %% ../nbs/05b_baselines.ipynb #bf2da98c
 def watershed_boundaries(image, min_distance:int=7, sigma:float=1.0) -> np.ndarray:
     "Morphological watershed: Otsu grains → distance transform → one marker per peak → watershed lines as boundaries."
     grains = otsu_boundaries(image, sigma) == 0
@@ -50,6 +52,8 @@ def kmeans_boundaries(image, sigma:float=1.0, seed:int=0) -> np.ndarray:
     lab = KMeans(2, n_init=3, random_state=seed).fit_predict(f).reshape(im.shape[:2]).astype(bool)
     return _minority(lab).astype(np.uint8)
 
+
+# %% ../nbs/05b_baselines.ipynb #8683c803
 BASELINES = dict(otsu=otsu_boundaries, canny=canny_boundaries, watershed=watershed_boundaries, kmeans=kmeans_boundaries)
 
 def run_baselines(samples, smooth_sigma:float=1.0, canny_sigma:float=2.0, min_distance:int=7, seed:int=0) -> dict:
@@ -57,3 +61,4 @@ def run_baselines(samples, smooth_sigma:float=1.0, canny_sigma:float=2.0, min_di
     kw = dict(otsu=dict(sigma=smooth_sigma), canny=dict(sigma=canny_sigma, smooth=smooth_sigma),
               watershed=dict(min_distance=min_distance, sigma=smooth_sigma), kmeans=dict(sigma=smooth_sigma, seed=seed))
     return {m: [f(s.image, **kw[m]) for s in samples] for m, f in BASELINES.items()}
+

@@ -15,7 +15,7 @@ from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
 from .core import boundary_mask, check_device, check_number, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample, work_path
-from .metrics import instances_from_boundaries
+from .metrics import instances_from_boundaries, mask_grains
 from .precision import add_precision, autocast, use_bf16
 
 # %% auto #0
@@ -137,12 +137,10 @@ def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:i
 
 # %% ../nbs/05_segmentation.ipynb #bc01352f
 def annotated(mask:np.ndarray, width:int=3) -> np.ndarray:
-    "uint8 {0,1}: the grains of boundary `mask` (nonzero = boundary) with the boundaries between them redrawn as a band `width` px thick (`core.boundary_mask`)."
+    "uint8 {0,1}: the grains of boundary `mask` (nonzero = boundary; `metrics.mask_grains`) with the boundaries between them redrawn as a band `width` px thick (`core.boundary_mask`)."
     check_number('width', width, 1, integer=True)
-    lab = instances_from_boundaries(np.asarray(mask) > 0)
-    if lab.max() == 0: return np.asarray(mask, np.uint8)  # no grain to redraw around
-    near = lab[tuple(ndi.distance_transform_edt(lab == 0, return_distances=False, return_indices=True))]  # boundary px join their nearest grain
-    return boundary_mask(near, width)
+    grains = mask_grains(mask, min_area=1)  # boundary px shared out to their nearest grain
+    return boundary_mask(grains, width) if grains.max() else np.asarray(mask, np.uint8)  # no grain: nothing to redraw around
 
 
 # %% ../nbs/05_segmentation.ipynb #e671e163
