@@ -57,7 +57,7 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
         todo, failed = [i for i in range(n) if f'{i:06d}' not in w], []
         jobs = [(i, seed, size, ranges, fixed) for i in todo]
-        for k, (i, (row, why)) in enumerate(zip(todo, run_tasks(render_to, jobs, (w.path,), int(workers), client))):
+        for k, (i, (row, why)) in enumerate(zip(todo, run_tasks(render_to, jobs, (w.path.absolute(),), int(workers), client))):
             if row: w.record(f'{i:06d}', row)
             else: skip(failed, f'{i:06d}', why, k + 1, len(todo))
             if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)

@@ -239,7 +239,7 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
                                      f"({ {k: prev.get(k) for k in params} }); write to a new folder")
             todo = [(ax, i) for ax, i in sections if _section_id(vseed, ax, i) not in w]
             if todo: jobs.append((vseed, params, todo, progress))
-        for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path,), client=client)):
+        for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), client=client)):
             if why: raise RuntimeError(f"volume {job[0]} of {out}: {why}")
             for sid, row in rows: w.record(sid, row)
     return Path(out)
