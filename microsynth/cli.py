@@ -66,36 +66,88 @@ def batch_status(out, what:str) -> int:
     print(f"microsynth: error: {len(failed)} {what if len(failed) > 1 else what[:-1]} failed: {names} (listed in {Path(out)/FAILED_FILE}; the others are done)", file=sys.stderr)
     return 1
 
-def _generate(a):
+def _scheduled(a, make):
+    "`make(client)` with a client of the Dask scheduler at `--scheduler`, connected before any work (without one: `make(None)`)."
+    from microsynth.distributed import dask_client
+    if not getattr(a, 'scheduler', None): return make(None)
+    with dask_client(a.scheduler) as c: return make(c)
+
+def _gen_grains(a):
     from microsynth.grains_generate import generate
-    print(f"dataset: {generate(a.n, a.out, size=a.size, seed=a.seed, workers=a.workers, progress=True)}")
+    print(f"dataset: {_scheduled(a, lambda c: generate(a.n, a.out, size=a.size, seed=a.seed, workers=a.workers, progress=True, client=c))}")
     return batch_status(a.out, 'images')
+
+def _gen_potts(a):
+    from microsynth.potts import write_slices
+    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, a.kT, a.seed, a.n, spacing=a.spacing, width=a.width, client=c))}")
+    return 0
+
+def _gen_cracks(a):
+    from microsynth.core import check_dir
+    from microsynth.cracks import fit_crack_params, synth_crack_dataset
+    from microsynth.realdata import mtcracks_folder
+    from microsynth.textures import build_dictionary
+    def make(c):
+        td = build_dictionary(check_dir(a.textures or mtcracks_folder('free'), '--textures'), n_patches=a.patches, seed=a.seed)
+        return synth_crack_dataset(a.out, a.n, td, fit_crack_params(check_dir(a.cracks or mtcracks_folder('crack'), '--cracks')), size=a.size, seed=a.seed, client=c)
+    print(f"dataset: {_scheduled(a, make)}")
+    return 0
 
 def _translate(a):
     from microsynth.core import check_device, check_file
     from microsynth.translate import load_generator, translate_dataset
     G, gen_id = load_generator(check_file(a.checkpoint, 'CHECKPOINT'), check_device(a.device))
-    print(f"dataset: {translate_dataset(a.src, a.out, G, gen_id, a.seed, a.width, a.limit, a.device, progress=True)}")
+    limit = a.n if getattr(a, 'kind', None) == 'translate' else a.limit
+    print(f"dataset: {_scheduled(a, lambda c: translate_dataset(a.src, a.out, G, gen_id, a.seed, a.width, limit, a.device, progress=True, client=c))}")
     return batch_status(a.out, 'samples')
 
+# %% ../nbs/00c_cli.ipynb #a7c3e915
+def _translate_options(t):
+    t.add_argument('--seed', type=number_arg(0, integer=True), default=0)
+    t.add_argument('--width', type=number_arg(1, integer=True), default=4, help='boundary thickness in px drawn from grain labels')
+    t.add_argument('--device', default='cpu')
+    t.set_defaults(fn=_translate)
+
+def _generate_parsers(g):
+    "`generate grains|potts|cracks|translate --n N --out DIR [--scheduler ADDRESS]` on argparse parser `g`."
+    kinds = g.add_subparsers(dest='kind', required=True, metavar='{grains,potts,cracks,translate}')
+    def kind(name, help, n_help, fn):
+        k = kinds.add_parser(name, help=help)
+        k.add_argument('--n', type=number_arg(1, integer=True), required=True, help=n_help)
+        k.add_argument('--out', required=True, help='dataset folder (new, or one an earlier run with the same options wrote: it resumes)')
+        k.add_argument('--scheduler', metavar='ADDRESS', help='run the tasks on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 (same bytes as without)')
+        if name != 'translate': k.add_argument('--seed', type=number_arg(0, integer=True), default=0)
+        k.set_defaults(fn=fn); return k
+    k = kind('grains', 'random grain images (image, boundary mask, grain labels)', 'number of images', _gen_grains)
+    k.add_argument('--size', type=number_arg(1, integer=True), default=512, help='image side in pixels')
+    k.add_argument('--workers', type=number_arg(1, integer=True), default=1, help='processes rendering in parallel, without --scheduler (same bytes for any number)')
+    k = kind('potts', 'sections of 3D Potts grain-growth volumes (labels, boundary masks)', 'number of volumes (a task each)', _gen_potts)
+    k.add_argument('--size', type=number_arg(2, integer=True), default=64, help='volume side in sites')
+    k.add_argument('--mcs', type=number_arg(1, integer=True), default=100, help='Monte Carlo steps')
+    k.add_argument('--kT', type=number_arg(0), default=0.5)
+    k.add_argument('--spacing', type=number_arg(1, integer=True), default=1, help='every SPACING-th section along each axis')
+    k.add_argument('--width', type=number_arg(1, integer=True), default=2, help='boundary thickness in px')
+    k = kind('cracks', 'textured tiles with (odd ids) and without (even ids) a synthetic crack', 'number of tiles', _gen_cracks)
+    k.add_argument('--size', type=number_arg(8, integer=True), default=128, help='tile side in pixels')
+    k.add_argument('--textures', help='folder of crack-free exemplar photographs (default: mt-cracks free/)')
+    k.add_argument('--cracks', help='folder of labelled crack photographs the crack shapes are fitted to (default: mt-cracks crack/)')
+    k.add_argument('--patches', type=number_arg(1, integer=True), default=3000, help='patches in the texture dictionary')
+    k = kind('translate', 'paint a micrograph around the labels of the first N samples of a dataset with a pix2pix generator', 'number of samples', _translate)
+    k.add_argument('--checkpoint', required=True, help='pix2pix checkpoint (last.pt, written by 04_pix2pix)')
+    k.add_argument('--src', required=True, help='dataset with labels/ or masks/ (from generate, 01_potts, 02_grains)')
+    _translate_options(k)
+
+# %% ../nbs/00c_cli.ipynb #b81f4d02
 def add_batch_parsers(sub):
     "The `generate` and `translate` subcommands, on argparse `subparsers` `sub`."
-    g = sub.add_parser('generate', help='render N random grain images (image, boundary mask, grain labels, parameter row) into a dataset folder')
-    g.add_argument('n', type=number_arg(1, integer=True), help='number of images')
-    g.add_argument('out', help='dataset folder (new, or one an earlier generate with the same options wrote: it resumes)')
-    g.add_argument('--size', type=number_arg(1, integer=True), default=512, help='image side in pixels')
-    g.add_argument('--seed', type=number_arg(0, integer=True), default=0)
-    g.add_argument('--workers', type=number_arg(1, integer=True), default=1, help='processes rendering in parallel (same bytes for any number)')
-    g.set_defaults(fn=_generate)
+    _generate_parsers(sub.add_parser('generate', help='write a synthetic dataset (grains, potts, cracks, translate), here or on a Dask cluster (--scheduler)'))
     t = sub.add_parser('translate', help='paint a synthetic micrograph around every label image of a dataset with a trained pix2pix generator')
     t.add_argument('checkpoint', help='pix2pix checkpoint (last.pt, written by 04_pix2pix)')
     t.add_argument('src', help='dataset with labels/ or masks/ (from generate, 01_potts, 02_grains)')
     t.add_argument('out', help='dataset folder to write (new, or one an earlier translate wrote: it resumes)')
-    t.add_argument('--seed', type=number_arg(0, integer=True), default=0)
-    t.add_argument('--width', type=number_arg(1, integer=True), default=4, help='boundary thickness in px drawn from grain labels')
     t.add_argument('--limit', type=number_arg(0, integer=True), default=0, help='translate only the first LIMIT samples (0: all)')
-    t.add_argument('--device', default='cpu')
-    t.set_defaults(fn=_translate)
+    t.add_argument('--scheduler', metavar='ADDRESS', help='run the tasks on the Dask cluster of this scheduler (same bytes as without)')
+    _translate_options(t)
 
 # %% ../nbs/00c_cli.ipynb #7bbd55df
 def parser() -> argparse.ArgumentParser:

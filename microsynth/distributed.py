@@ -9,9 +9,9 @@ from concurrent.futures import ProcessPoolExecutor
 from .core import error_text
 
 # %% auto #0
-__all__ = ['dask_client', 'run_tasks', 'check_scheduler']
+__all__ = ['check_scheduler', 'dask_client', 'run_tasks']
 
-# %% ../nbs/00e_distributed.ipynb #e0a1b2c9
+# %% ../nbs/00e_distributed.ipynb #e0a1b2d0
 def _guarded(fn, common, job):
     "`fn(*common, *job)` and None, or None and why it failed: one bad item must not end the run."
     try: return fn(*common, *job), None
@@ -19,12 +19,29 @@ def _guarded(fn, common, job):
 
 def _guarded_dask(fn, job, *common): return _guarded(fn, common, job)
 
+# %% ../nbs/00e_distributed.ipynb #e0a1b2c9
+_ADDRESS_HINT = "a distributed.Client or a scheduler address such as 'tcp://10.0.0.5:8786'"
+
+def check_scheduler(client):
+    "`client` if it is None, a `distributed.Client` or a scheduler address of a scheme Dask knows; else a ValueError naming it (before any work)."
+    if client is None: return client
+    from distributed import Client
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+    if isinstance(client, Client): return client
+    if not isinstance(client, str) or not client.strip(): raise ValueError(f"scheduler must be {_ADDRESS_HINT}, got {client!r}")
+    scheme, where = parse_address(client.strip(), strict=False)  # 'host:port' means tcp
+    if scheme not in backends or not where: raise ValueError(f"scheduler {client!r}: not a Dask scheduler address (expected {_ADDRESS_HINT}; schemes {', '.join(sorted(backends))})")
+    if scheme in ('tcp', 'tls', 'ws', 'wss'):
+        try: parse_host_port(where)
+        except ValueError as e: raise ValueError(f"scheduler {client!r}: {error_text(e)} (expected {_ADDRESS_HINT})") from None
+    return client
+
 @contextlib.contextmanager
 def dask_client(client):
     "A `distributed.Client` for `client`: itself if it is one, else a new client of the scheduler at address `client` (closed on exit)."
     from distributed import Client
-    if isinstance(client, Client): yield client; return
-    if not isinstance(client, str) or not client.strip(): raise ValueError(f"scheduler must be a distributed.Client or an address such as 'tcp://10.0.0.5:8786', got {client!r}")
+    if isinstance(check_scheduler(client), Client): yield client; return
     try: c = Client(client.strip(), timeout='20s', set_as_default=False)
     except (OSError, TimeoutError) as e: raise ValueError(f"scheduler {client!r}: cannot connect ({error_text(e)})") from None
     try: yield c
@@ -52,11 +69,3 @@ def run_tasks(fn, jobs, common=(), workers:int=1, client=None, chunksize:int|Non
     ex = ProcessPoolExecutor(workers)
     try: yield from ex.map(functools.partial(_guarded, fn, tuple(common)), jobs, chunksize=chunksize or max(1, min(8, len(jobs) // (4 * workers))))
     finally: ex.shutdown(cancel_futures=True)
-
-# %% ../nbs/00e_distributed.ipynb #e0a1b2cf
-def check_scheduler(client):
-    "`client` if it is None, a `distributed.Client` or a non-empty address string; else a ValueError naming it (before any work)."
-    if client is None or isinstance(client, str) and client.strip(): return client
-    from distributed import Client
-    if isinstance(client, Client): return client
-    raise ValueError(f"scheduler must be a distributed.Client or an address such as 'tcp://10.0.0.5:8786', got {client!r}")

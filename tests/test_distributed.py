@@ -58,3 +58,9 @@ def test_a_worker_killed_mid_run_still_gives_the_same_dataset(dask_client, grain
     assert int(marker.read_text()) not in dask_client.run(os.getpid).values()  # ... and the nanny replaced it
     assert read_failed(out) == []
     same_tree(grains_here, out)
+
+def test_generate_on_the_command_line_with_a_scheduler(dask_client, grains_here, tmp_path):
+    from test_bad_inputs import cli
+    rc, out, err = cli('generate', 'grains', '--n', 16, '--out', tmp_path/'g', '--size', 64, '--seed', 3, '--scheduler', dask_client.scheduler.address)
+    assert rc == 0 and out.strip() == f"dataset: {tmp_path/'g'}", err
+    same_tree(grains_here, tmp_path/'g')
