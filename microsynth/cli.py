@@ -8,8 +8,8 @@ import argparse, json, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers', 'parser', 'add_predict_parser',
-           'predict_cli', 'main']
+__all__ = ['BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers', 'add_train_parser', 'parser',
+           'add_predict_parser', 'predict_cli', 'main']
 
 # %% ../nbs/00c_cli.ipynb #37ba2a90
 class ArgumentParser(argparse.ArgumentParser):
@@ -149,6 +149,33 @@ def add_batch_parsers(sub):
     t.add_argument('--scheduler', metavar='ADDRESS', help='run the tasks on the Dask cluster of this scheduler (same bytes as without)')
     _translate_options(t)
 
+# %% ../nbs/00c_cli.ipynb #c92e6b13
+def _train(a):
+    from fastai.torch_core import rank_distrib
+    from microsynth.segmentation import train_datasets
+    try: sizes = [int(s) for s in a.sizes.split(',')] if a.sizes else None
+    except ValueError: raise ValueError(f"--sizes must be sizes in px separated by commas, e.g. 128,256; got {a.sizes!r}") from None
+    train_datasets(a.data, a.out, a.valid, a.crop, sizes, a.epochs, a.arch, a.bs, a.lr, a.seed, a.pretrained, a.device)
+    if not rank_distrib(): print(f"model: {a.out}")  # rank 0 alone wrote the model
+    return 0
+
+def add_train_parser(sub):
+    "The `train` subcommand on argparse `subparsers` `sub`: run it as it is, or under `torchrun --nproc_per_node N --no-python microsynth train ...` for N processes."
+    t = sub.add_parser('train', help='train the segmentation U-Net on dataset folders; under torchrun / accelerate launch, data parallel over the processes')
+    t.add_argument('data', nargs='+', help='dataset folders with images/ and masks/ (e.g. from generate grains)')
+    t.add_argument('--out', required=True, help='model folder to write (model.pth + model.json, for predict)')
+    t.add_argument('--valid', help='dataset folder to validate on (default: every 5th sample of DATA)')
+    t.add_argument('--crop', type=number_arg(8, integer=True), default=256, help='training crop side in px')
+    t.add_argument('--sizes', help='progressive stage sizes up to the crop, e.g. 128,256 (default: the crop alone)')
+    t.add_argument('--epochs', type=number_arg(1, integer=True), default=1, help='epochs per stage')
+    t.add_argument('--arch', default='resnet18')
+    t.add_argument('--bs', type=number_arg(1, integer=True), default=8, help='batch size of each process')
+    t.add_argument('--lr', type=number_arg(0, lo_open=True), default=1e-3)
+    t.add_argument('--seed', type=number_arg(0, integer=True), default=0)
+    t.add_argument('--pretrained', action='store_true', help='start from ImageNet weights (downloads them)')
+    t.add_argument('--device', default='cpu', help="cpu or cuda (under torchrun: each process its own GPU)")
+    t.set_defaults(fn=_train)
+
 # %% ../nbs/00c_cli.ipynb #7bbd55df
 def parser() -> argparse.ArgumentParser:
     p = ArgumentParser('microsynth', description='Synthetic labelled microscopy images for segmentation.')
@@ -169,6 +196,7 @@ def parser() -> argparse.ArgumentParser:
     # listed here for --help; main() hands its arguments to predict_cli, which loads fastai only then
     sub.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model (microsynth predict -h)', add_help=False)
     add_batch_parsers(sub)
+    add_train_parser(sub)
     pr = sub.add_parser('profiles', help='list the profiles and what they set')
     pr.add_argument('--full', action='store_true')
     pr.set_defaults(fn=_profiles)

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from .core import error_text
 
 # %% auto #0
-__all__ = ['check_scheduler', 'dask_client', 'run_tasks']
+__all__ = ['check_scheduler', 'dask_client', 'run_tasks', 'distrib_ctx']
 
 # %% ../nbs/00e_distributed.ipynb #e0a1b2d0
 def _guarded(fn, common, job):
@@ -69,3 +69,26 @@ def run_tasks(fn, jobs, common=(), workers:int=1, client=None, chunksize:int|Non
     ex = ProcessPoolExecutor(workers)
     try: yield from ex.map(functools.partial(_guarded, fn, tuple(common)), jobs, chunksize=chunksize or max(1, min(8, len(jobs) // (4 * workers))))
     finally: ex.shutdown(cancel_futures=True)
+
+# %% ../nbs/00e_distributed.ipynb #e0a1b2d1
+def _broadcast_cpu(self, t, rank):
+    "`DistributedDL._broadcast` for CPU process groups (gloo): the same broadcast of the batch order from `rank`, on a CPU tensor."
+    import torch
+    t = torch.tensor(t, dtype=torch.long)
+    torch.distributed.broadcast(t, rank)
+    return t.tolist()
+
+@contextlib.contextmanager
+def distrib_ctx(learn, cpu:bool|None=None):
+    "fastai's `learn.distrib_ctx()` (DDP through accelerate; nothing to do outside `torchrun`/`accelerate launch`), adapted on CPUs (`cpu`, default: no CUDA): gloo, plain BatchNorm, the batch order broadcast on a CPU tensor."
+    import torch
+    from fastai.distributed import DistributedDL
+    if cpu is None: cpu = not torch.cuda.is_available()
+    if not cpu:
+        with learn.distrib_ctx(): yield learn
+        return
+    cuda_broadcast = DistributedDL._broadcast
+    DistributedDL._broadcast = _broadcast_cpu
+    try:
+        with learn.distrib_ctx(sync_bn=False, cpu=True): yield learn  # SyncBatchNorm has no CPU kernel
+    finally: DistributedDL._broadcast = cuda_broadcast
