@@ -6,15 +6,9 @@ from distributed import WorkerPlugin
 from microsynth.core import read_failed
 from microsynth.grains_generate import generate
 from microsynth.potts import write_slices
+from test_grains import same_tree
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module: send KillOnce by value
-
-def same_tree(a, b):
-    "Both dataset folders hold the same files with the same bytes (params.csv included)."
-    fa = sorted(p.relative_to(a) for p in Path(a).rglob('*') if p.is_file())
-    fb = sorted(p.relative_to(b) for p in Path(b).rglob('*') if p.is_file())
-    assert fa == fb and fa
-    for f in fa: assert (Path(a)/f).read_bytes() == (Path(b)/f).read_bytes(), f
 
 @pytest.fixture(scope='module')
 def grains_here(tmp_path_factory): return generate(16, tmp_path_factory.mktemp('g')/'here', size=64, seed=3)
