@@ -219,6 +219,8 @@ class DatasetWriter:
         pf = self.path/PARAMS_FILE
         self.rows = read_params(pf).to_dict('records') if pf.exists() else []
         self.ids = {str(r['id']) for r in self.rows}
+        for f in (f for k in KINDS if (self.path/k).is_dir() for f in (self.path/k).glob('*.png') if f.stem not in self.ids):
+            f.unlink()  # a sample whose row a killed run never recorded is not in the dataset: made again, never trusted (`on_disk`)
         self._dirty = 0
 
     def __contains__(self, sid): return sid in self.ids
