@@ -13,9 +13,9 @@ from PIL import Image
 # %% auto #0
 __all__ = ['KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'png_bytes', 'save_png',
            'load_image', 'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device',
-           'torch_load_tensors', 'read_params', 'DatasetWriter', 'row_params', 'read_dataset', 'load_sample',
-           'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay', 'show_images', 'show_pair',
-           'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
+           'torch_load_tensors', 'read_params', 'write_sample', 'on_disk', 'DatasetWriter', 'row_params',
+           'read_dataset', 'load_sample', 'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay',
+           'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
 
 # %% ../nbs/00_core.ipynb #62c14b06
 def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
@@ -195,6 +195,21 @@ def _check_sample(sid, image, mask, labels, classes):
     return arrs
 
 # %% ../nbs/00_core.ipynb #660627b6
+def write_sample(path, sid:str, image=None, mask=None, labels=None, classes=(0, 1)) -> tuple:
+    "Write the files of sample `sid` (any of image, mask, labels) into dataset folder `path`, atomic per file, none left if one fails; returns the kinds written. Same arrays, same bytes: a retried task rewrites them unchanged."
+    path, arrs = Path(path), _check_sample(sid, image, mask, labels, tuple(classes))
+    try:
+        for kind, arr in arrs.items(): save_png(path/kind/f'{sid}.png', arr)
+    except BaseException:  # a sample that fails half-way leaves none of its files
+        for kind in arrs: (path/kind/f'{sid}.png').unlink(missing_ok=True)
+        raise
+    return tuple(arrs)
+
+def on_disk(path, sid:str, kinds=KINDS) -> bool:
+    "Whether every file of sample `sid` of the given `kinds` is in dataset folder `path` (files are written atomically: one that exists is complete)."
+    return all((Path(path)/k/f'{sid}.png').exists() for k in kinds)
+
+# %% ../nbs/00_core.ipynb #5d1e7a20
 class DatasetWriter:
     "Write samples and their parameter rows to a dataset folder: atomic per file, resumable, table flushed every `flush_every` samples."
     def __init__(self, path, classes=(0, 1), flush_every:int=32):
@@ -204,6 +219,8 @@ class DatasetWriter:
         pf = self.path/PARAMS_FILE
         self.rows = read_params(pf).to_dict('records') if pf.exists() else []
         self.ids = {str(r['id']) for r in self.rows}
+        for f in (f for k in KINDS if (self.path/k).is_dir() for f in (self.path/k).glob('*.png') if f.stem not in self.ids):
+            f.unlink()  # a sample whose row a killed run never recorded is not in the dataset: made again, never trusted (`on_disk`)
         self._dirty = 0
 
     def __contains__(self, sid): return sid in self.ids
@@ -212,13 +229,14 @@ class DatasetWriter:
     def add(self, sid:str, params:dict, image=None, mask=None, labels=None):
         "Write one sample (any of image, mask, labels) and remember its `params` row; skip it if `sid` is already complete."
         if sid in self.ids: return False
-        arrs = _check_sample(sid, image, mask, labels, self.classes)
         if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
-        try:
-            for kind, arr in arrs.items(): save_png(self.path/kind/f'{sid}.png', arr)
-        except BaseException:  # a sample that fails half-way leaves none of its files
-            for kind in arrs: (self.path/kind/f'{sid}.png').unlink(missing_ok=True)
-            raise
+        write_sample(self.path, sid, image, mask, labels, self.classes)
+        return self.record(sid, params)
+
+    def record(self, sid:str, params:dict):
+        "Remember the `params` row of sample `sid` whose files are already written (by `write_sample`, here or in a worker); skip it if `sid` is known."
+        if sid in self.ids: return False
+        if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
         # the row is recorded last: a sample counts as written only once all its files are complete
         self.rows.append({'id': sid, **{k: _cell(v) for k, v in params.items()}})
         self.ids.add(sid); self._dirty += 1

@@ -13,15 +13,16 @@ from numba import njit
 from scipy import ndimage as ndi, stats
 from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
-from .core import DatasetWriter, check_number, load_image, row_params
+from .core import DatasetWriter, check_number, load_image, on_disk, row_params, write_sample
+from .distributed import check_scheduler, run_tasks
 from .realdata import split_by_source
 from .realdata import mtcracks_folder
 from .textures import build_dictionary, synth_textures
 
 # %% auto #0
 __all__ = ['FAMILIES', 'LIMITS', 'load_crack_pairs', 'measure_cracks', 'Dist', 'fit_crack_params', 'sample_crack', 'render_crack',
-           'synth_crack_dataset', 'synth_tile_from_row', 'mt_source_groups', 'split_groups', 'real_crack_dataset',
-           'real_tile_from_row']
+           'tiles_to', 'synth_crack_dataset', 'synth_tile_from_row', 'mt_source_groups', 'split_groups',
+           'real_crack_dataset', 'real_tile_from_row']
 
 # %% ../nbs/03a_cracks.ipynb #bb96c305
 def load_crack_pairs(folder=None, threshold:int=127) -> list:
@@ -177,25 +178,34 @@ def render_crack(texture:np.ndarray, crack:dict) -> tuple:
 # %% ../nbs/03a_cracks.ipynb #258b53eb
 _TEX_KEYS = ('folder', 'pattern', 'crop', 'patch', 'overlap', 'seed_size', 'n_patches', 'seed_frac', 'dict_seed')
 
+def tiles_to(out, td, model:dict, ids, seed:int, size:int, n_best:int, roughness:float, valid_frac:float, tex_params:dict) -> list:
+    "The task of `synth_crack_dataset`, wherever it runs: grow the tiles `ids` (one batch) and write those not on disk yet into dataset `out`; returns their (id, row) only."
+    seeds = [int(np.random.SeedSequence((seed, i)).generate_state(1)[0] >> 1) for i in ids]
+    tiles, infos = synth_textures(td, seeds, size, n_best, info=True)
+    rows = []
+    for i, s, t, inf in zip(ids, seeds, tiles, infos):
+        rng = np.random.default_rng([s, 1])  # the crack's own stream, apart from the texture's
+        row = dict(seed=s, crack=i % 2, split='valid' if valid_frac and (i//2) % round(1/valid_frac) == 0 else 'train', size=size, n_best=n_best, **tex_params, **inf)
+        if i % 2: c = sample_crack(model, rng, size, roughness); img, mask = render_crack(t, c); row.update(c)
+        else: img, mask = t, np.zeros_like(t)
+        if not on_disk(out, f'{i:06d}', ('images', 'masks')): write_sample(out, f'{i:06d}', image=img, mask=mask)
+        rows.append((f'{i:06d}', row))
+    return rows
+
 def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, valid_frac:float=0.2,
-                        n_best:int=5, roughness:float=0.7, batch:int=64) -> Path:
-    "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`; resumable."
+                        n_best:int=5, roughness:float=0.7, batch:int=64, client=None) -> Path:
+    "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`, here or a batch per task on the Dask cluster of `client`; resumable."
     if td.params.get('folder') is None: raise ValueError("build the texture dictionary from a folder so that rows can rebuild it")
     check_number('n', n, 1, integer=True); check_number('size', size, 8, integer=True); check_number('seed', seed, 0, integer=True)
     check_number('valid_frac', valid_frac, 0, 0.5)  # every round(1/valid_frac)-th pair is held out: above 1/2 it would be all of them
+    check_scheduler(client)
     out = Path(out); tex_params = {f'tex_{k}': td.params[k] for k in _TEX_KEYS}
     with DatasetWriter(out) as w:
         todo = [i for i in range(n) if f'{i:06d}' not in w]
-        for b0 in range(0, len(todo), batch):
-            ids = todo[b0:b0+batch]
-            seeds = [int(np.random.SeedSequence((seed, i)).generate_state(1)[0] >> 1) for i in ids]
-            tiles, infos = synth_textures(td, seeds, size, n_best, info=True)
-            for i, s, t, inf in zip(ids, seeds, tiles, infos):
-                rng = np.random.default_rng([s, 1])  # the crack's own stream, apart from the texture's
-                row = dict(seed=s, crack=i % 2, split='valid' if valid_frac and (i//2) % round(1/valid_frac) == 0 else 'train', size=size, n_best=n_best, **tex_params, **inf)
-                if i % 2: c = sample_crack(model, rng, size, roughness); img, mask = render_crack(t, c); row.update(c)
-                else: img, mask = t, np.zeros_like(t)
-                w.add(f'{i:06d}', row, image=img, mask=mask)
+        jobs = [(todo[b0:b0+batch], seed, size, n_best, roughness, valid_frac, tex_params) for b0 in range(0, len(todo), batch)]
+        for job, (rows, why) in zip(jobs, run_tasks(tiles_to, jobs, (w.path.absolute(), td, model), client=client)):
+            if why: raise RuntimeError(f"tiles {job[0][0]:06d}..{job[0][-1]:06d} of {out}: {why}")
+            for sid, row in rows: w.record(sid, row)
     return out
 
 @lru_cache(maxsize=4)

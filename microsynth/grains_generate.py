@@ -5,44 +5,49 @@
 # %% ../nbs/02a_grains_generate.ipynb #aabfdcc2
 from __future__ import annotations
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
-from .core import DatasetWriter, FAILED_FILE, error_text, row_params, skip, write_failed
+from .core import DatasetWriter, FAILED_FILE, on_disk, row_params, skip, write_failed, write_sample
+from .distributed import check_scheduler, run_tasks
 from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, render
 
 # %% auto #0
-__all__ = ['sample_seed', 'render_sample', 'render_row', 'generate']
+__all__ = ['sample_seed', 'render_sample', 'render_to', 'render_row', 'generate']
 
 # %% ../nbs/02a_grains_generate.ipynb #80e09230
 def sample_seed(seed:int, i:int) -> int:
     "The seed of sample `i` in a dataset generated with `seed` (scenario and rendering both use it)."
     return int(seed) * 1_000_003 + int(i)
 
-def render_sample(i:int, seed:int, size=512, ranges=None, fixed=None):
-    "Scenario and arrays of sample `i`: (row, image, mask, labels), the row holding every parameter plus size, seed and recipe version."
+def _scenario(i, seed, size, ranges, fixed):
+    "The scenario of sample `i`, its seed, and its row: every parameter plus size, seed and recipe version."
     s = sample_seed(seed, i)
     p = GrainParams.sample(np.random.default_rng([s, 1]), size, ranges, **(fixed or {}))
-    image, mask, labels = render(p, size, s)
-    return {**asdict(p), 'size': size, 'seed': s, 'recipe': RECIPE}, image, mask, labels
+    return p, s, {**asdict(p), 'size': size, 'seed': s, 'recipe': RECIPE}
 
-def _job(args):
-    "`render_sample(*args)` and None, or None and why it failed: one bad scenario must not end the pool's map."
-    try: return render_sample(*args), None
-    except Exception as e: return None, error_text(e)
+def render_sample(i:int, seed:int, size=512, ranges=None, fixed=None):
+    "Scenario and arrays of sample `i`: (row, image, mask, labels), the row holding every parameter plus size, seed and recipe version."
+    p, s, row = _scenario(i, seed, size, ranges, fixed)
+    return row, *render(p, size, s)
+
+def render_to(out_dir, i:int, seed:int, size=512, ranges=None, fixed=None) -> dict:
+    "The task of `generate`, wherever it runs: write sample `i` into dataset folder `out_dir` (unless all its files are there) and return its row only."
+    p, s, row = _scenario(i, seed, size, ranges, fixed)
+    if not on_disk(out_dir, f'{i:06d}'): write_sample(out_dir, f'{i:06d}', *render(p, size, s))
+    return row
 
 def render_row(row):
     "Re-render the (image, mask, labels) of a dataset row (a dict or a table row); unknown parameter names are an error."
     return render(**row_params(row))
 
 # %% ../nbs/02a_grains_generate.ipynb #8a967d2a
-def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, progress:bool=False, **fixed) -> Path:
-    "Write `n` random grain scenarios (images/, masks/, labels/, params.csv) to `out_dir`; resumes a partial run; same arguments -> same bytes for any `workers`; samples that fail are skipped and listed in `out_dir/failed.csv`."
+def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, progress:bool=False, client=None, **fixed) -> Path:
+    "Write `n` random grain scenarios (images/, masks/, labels/, params.csv) to `out_dir` here, on `workers` processes or on the Dask cluster of `client` (a `distributed.Client` or scheduler address); resumes a partial run; same arguments -> same bytes for any of them; samples that fail are skipped and listed in `out_dir/failed.csv`."
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1: raise ValueError(f"n must be a positive number of images, got {n!r}")
     if not isinstance(workers, (int, np.integer)) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    image_shape(size); check_ranges({**RANGES, **(ranges or {})})
+    image_shape(size); check_ranges({**RANGES, **(ranges or {})}); check_scheduler(client)
     GrainParams.sample(np.random.default_rng(0), size, ranges, **fixed).check(size)   # bad knobs fail here, before anything is written
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir(): raise ValueError(f"out_dir {out_dir} exists and is not a folder")
@@ -52,16 +57,9 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
         todo, failed = [i for i in range(n) if f'{i:06d}' not in w], []
         jobs = [(i, seed, size, ranges, fixed) for i in todo]
-        ex = ProcessPoolExecutor(workers) if workers > 1 and len(jobs) > 1 else None
-        try:
-            results = ex.map(_job, jobs, chunksize=max(1, min(8, len(jobs) // (4 * workers)))) if ex else map(_job, jobs)
-            for k, (i, (res, why)) in enumerate(zip(todo, results)):
-                try:
-                    if res: w.add(f'{i:06d}', res[0], image=res[1], mask=res[2], labels=res[3])
-                except Exception as e: why = error_text(e)
-                if why: skip(failed, f'{i:06d}', why, k + 1, len(todo))
-                if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)
-        finally:
-            if ex: ex.shutdown(cancel_futures=True)
+        for k, (i, (row, why)) in enumerate(zip(todo, run_tasks(render_to, jobs, (w.path.absolute(),), int(workers), client))):
+            if row: w.record(f'{i:06d}', row)
+            else: skip(failed, f'{i:06d}', why, k + 1, len(todo))
+            if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)
         write_failed(out_dir, failed, len(todo), 'images', 'sample')
     return out_dir

@@ -10,10 +10,11 @@ import numpy as np
 from numba import njit, prange
 from skimage.measure import label as cc_label
 from skimage.segmentation import relabel_sequential
-from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, row_params
+from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, on_disk, row_params, write_sample
+from .distributed import check_scheduler, run_tasks
 
 # %% auto #0
-__all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'write_slices']
+__all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'volume_to', 'write_slices']
 
 # %% ../nbs/01_potts.ipynb #ed73bd6f
 _GOLD = np.uint64(0x9E3779B97F4A7C15)   # 2^64 / golden ratio: splitmix64's stream increment
@@ -202,31 +203,43 @@ def section_labels(section, split:bool=True) -> np.ndarray:
     return relabel_sequential(section - section.min() + 1)[0].astype(np.int32)
 
 # %% ../nbs/01_potts.ipynb #afdd8c7a
+def _section_id(vseed, ax, i): return f'v{vseed:04d}-ax{ax}-{i:04d}'
+
+def volume_to(out, vseed:int, params:dict, todo, progress=None) -> list:
+    "The task of `write_slices`, wherever it runs: simulate volume `vseed` and write its sections `todo` [(axis, index)] not on disk yet into dataset `out`; returns their (id, row) only."
+    shape, width, split, rows = tuple(params['shape']), params['boundary_width'], params['split'], []
+    if not all(on_disk(out, _section_id(vseed, ax, i), ('masks', 'labels')) for ax, i in todo):
+        vol = simulate(shape, params['mcs'], kT=params['kT'], seed=vseed, init=params['init'], progress=progress)
+    for ax, i in todo:
+        sid = _section_id(vseed, ax, i)
+        if not on_disk(out, sid, ('masks', 'labels')):
+            lab = section_labels(np.take(vol, i, axis=ax), split)
+            write_sample(out, sid, mask=boundary_mask(lab, width), labels=lab)
+        rows.append((sid, dict(params, axis=ax, index=i)))
+    return rows
+
 def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volumes:int=1, init='unique',
-                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None) -> Path:
-    "Simulate `n_volumes` volumes and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
+                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, client=None) -> Path:
+    "Simulate `n_volumes` volumes (here, or one per task on the Dask cluster of `client`) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
     shape = _check_shape((size,) * 3 if isinstance(size, numbers.Integral) else size)
     if len(shape) != 3: raise ValueError(f"write_slices needs a 3D shape, got {shape}")
     if not isinstance(n_volumes, numbers.Integral) or n_volumes < 1: raise ValueError(f"n_volumes must be a positive int, got {n_volumes!r}")
     if not isinstance(spacing, numbers.Integral) or spacing < 1: raise ValueError(f"spacing must be a positive int, got {spacing!r}")
-    check_number('width', width, 1, integer=True)  # before any simulation
+    check_number('width', width, 1, integer=True); check_scheduler(client)  # before any simulation
     check_number('mcs', mcs, 1, integer=True); check_number('kT', kT, 0); check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
     with DatasetWriter(out) as w:
-        old = {str(r['id']): row_params(r) for r in w.rows}
-        for vi in range(n_volumes):
-            vseed = seed + vi
-            sid = lambda ax, i: f'v{vseed:04d}-ax{ax}-{i:04d}'
+        old, jobs = {str(r['id']): row_params(r) for r in w.rows}, []
+        for vseed in range(seed, seed + n_volumes):
             params = dict(seed=vseed, shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)
-            for (ax, i) in [(ax, i) for ax in axes for i in range(0, shape[ax], spacing)]:
-                prev = old.get(sid(ax, i))  # resuming must not mix sections of other parameters
+            sections = [(ax, i) for ax in axes for i in range(0, shape[ax], spacing)]
+            for (ax, i) in sections:
+                prev = old.get(_section_id(vseed, ax, i))  # resuming must not mix sections of other parameters
                 if prev is not None and any(str(prev.get(k)) != str(v) for k, v in params.items()):
-                    raise ValueError(f"{out} already holds section {sid(ax, i)} made with other parameters "
+                    raise ValueError(f"{out} already holds section {_section_id(vseed, ax, i)} made with other parameters "
                                      f"({ {k: prev.get(k) for k in params} }); write to a new folder")
-            todo = [(ax, i) for ax in axes for i in range(0, shape[ax], spacing) if sid(ax, i) not in w]
-            if not todo: continue
-            vol = simulate(shape, mcs, kT=kT, seed=vseed, init=init, progress=progress)
-            for ax, i, sec in slice_volume(vol, axes, spacing):
-                if sid(ax, i) in w: continue
-                lab = section_labels(sec, split)
-                w.add(sid(ax, i), dict(params, axis=ax, index=i), mask=boundary_mask(lab, width), labels=lab)
+            todo = [(ax, i) for ax, i in sections if _section_id(vseed, ax, i) not in w]
+            if todo: jobs.append((vseed, params, todo, progress))
+        for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), client=client)):
+            if why: raise RuntimeError(f"volume {job[0]} of {out}: {why}")
+            for sid, row in rows: w.record(sid, row)
     return Path(out)

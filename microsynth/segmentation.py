@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_segmentation.ipynb #c300e2bb
 from __future__ import annotations
-import io, json, math, tempfile
+import io, json, math, os, tempfile
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, torch
@@ -14,7 +14,8 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
-from .core import boundary_mask, check_device, check_number, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample, work_path
+from .core import boundary_mask, check_device, check_dir, check_number, check_out_dir, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample, work_path
+from .distributed import distrib_ctx
 from .metrics import instances_from_boundaries, mask_grains
 from .precision import add_precision, autocast, use_bf16
 
@@ -22,7 +23,7 @@ from .precision import add_precision, autocast, use_bf16
 __all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'find_datasets',
            'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations', 'pool_samples', 'annotated',
            'MixedDL', 'colour_tfms', 'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model',
-           'load_model']
+           'load_model', 'dataset_samples', 'train_datasets']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -219,6 +220,8 @@ def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet
     "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...], from `init` weights if given, colours jittered by `colour` (`colour_tfms`); returns the Learner (`learn.history`: a row per stage)."
     if not stages: raise ValueError("give at least one stage (size, epochs, all_layers)")
     if stages[-1][0] != crop: raise ValueError(f"the last stage must train at the crop size {crop}, got {stages[-1][0]}")
+    from fastai.torch_core import num_distrib
+    if use_lr_find and num_distrib() > 1: raise ValueError("use_lr_find: each process would find its own rate; give lr when training on several processes")
     set_seed(seed)
     learn, hist = None, []
     for i, (size, epochs, all_layers) in enumerate(stages):
@@ -232,8 +235,9 @@ def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet
         learn.unfreeze() if train_body else learn.freeze()
         with learn.no_bar(), learn.no_logging():
             stage_lr = learn.lr_find(num_it=50, show_plot=False).valley if use_lr_find else lr
-            if all_layers and pretrained: learn.fit_one_cycle(int(epochs), slice(stage_lr / 100, stage_lr / 10) if not use_lr_find else stage_lr)
-            else: learn.fit_one_cycle(int(epochs), stage_lr)
+            with distrib_ctx(learn):  # launched by torchrun / accelerate launch: data parallel over the processes; else as it is
+                if all_layers and pretrained: learn.fit_one_cycle(int(epochs), slice(stage_lr / 100, stage_lr / 10) if not use_lr_find else stage_lr)
+                else: learn.fit_one_cycle(int(epochs), stage_lr)
         vals = learn.recorder.values[-1] if learn.recorder.values else [float('nan')] * 3
         hist.append(dict(stage=i + 1, size=size, epochs=epochs, all_layers=all_layers, lr=stage_lr, train_loss=vals[0], valid_loss=vals[1], dice=vals[2]))
         if verbose: print(hist[-1])
@@ -328,3 +332,25 @@ def load_model(folder, device='cpu'):
     model = create_unet_model(_arch(cfg['arch']), cfg['n_out'], (cfg['crop'], cfg['crop']), pretrained=False)
     _load_weights(model, folder, cfg)
     return model.eval().to(device), cfg
+
+# %% ../nbs/05_segmentation.ipynb #d15c7a11
+def dataset_samples(folders, min_size:int=0) -> list:
+    "The samples with image and mask of dataset `folders` (at least `min_size` px a side), as `Sample`s in table order."
+    rows = _usable_rows([check_dir(f, 'dataset') for f in folders], min_size)
+    return [Sample(f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False)
+            for r in rows for d in [load_sample(r)]]
+
+def train_datasets(data, out, valid=None, crop:int=256, sizes=None, epochs:int=1, arch:str='resnet18', bs:int=8, lr:float=1e-3,
+                   seed:int=0, pretrained:bool=False, device='cpu'):
+    "Train the U-Net (`train_progressive`, a stage per size of `sizes`, default just `crop`) on dataset folders `data`, validated on dataset `valid` (else every 5th sample), and save it to `out`: in this process, or in each process `torchrun`/`accelerate launch` started (data parallel; rank 0 alone writes `out`); returns the Learner."
+    from fastai.torch_core import num_distrib, rank_distrib
+    out = check_out_dir(out, 'model folder'); check_number('crop', crop, 8, integer=True); check_number('epochs', epochs, 1, integer=True)
+    sizes = list(sizes or [crop])
+    if sizes[-1] != crop or any(s > crop for s in sizes): raise ValueError(f"sizes must grow to the crop {crop}, got {sizes}")
+    if device == 'cuda' and num_distrib() > 1: device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"  # one GPU per process
+    train = dataset_samples(data if isinstance(data, (list, tuple)) else [data], crop)
+    val = dataset_samples([valid], crop) if valid else train[::5]
+    if not valid: train = [s for i, s in enumerate(train) if i % 5]
+    learn = train_progressive([], train, val, [(s, epochs, True) for s in sizes], crop, arch, pretrained, bs, lr=lr, seed=seed, device=device)
+    if not rank_distrib(): save_model(learn, out)
+    return learn

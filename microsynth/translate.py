@@ -11,15 +11,16 @@ from scipy import ndimage
 from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
 from sklearn.metrics import roc_auc_score
-from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, error_text, read_dataset, load_sample, skip, write_failed
+from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, read_dataset, load_sample, on_disk, skip, write_failed, write_sample
+from .distributed import check_scheduler, run_tasks
 from .realdata import tbm_split
 from .grains import voronoi_labels
 from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_state, train, default_config
 
 # %% auto #0
 __all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'translate_mask', 'label_datasets',
-           'make_voronoi_dataset', 'translate_dataset', 'image_features', 'hist_w1', 'tiles', 'realism_gap',
-           'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
+           'make_voronoi_dataset', 'translate_to', 'translate_dataset', 'image_features', 'hist_w1', 'tiles',
+           'realism_gap', 'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
 
 # %% ../nbs/04a_translate.ipynb #aa80e3a2
 def weights_id(net:torch.nn.Module) -> str:
@@ -77,35 +78,36 @@ def make_voronoi_dataset(path, n:int, size:int, n_grains:int, seed:int=0, width:
     return Path(path)
 
 # %% ../nbs/04a_translate.ipynb #88a057b8
-def _translate_row(w:DatasetWriter, row, sample_seed:int, g:UnetGenerator, gen_id:str, src, width:int, device):
-    "Translate the labels (or mask) of dataset row `row` and add the sample to `w` under the row's id."
-    sid = str(row['id']); s = load_sample(row)
-    labels = s.get('labels')
-    mask = boundary_mask(labels, width) if labels is not None else s['masks']
-    img = translate_mask(g, mask, seed=sample_seed, device=device, copy=False)
-    src_params = {k: v for k, v in dict(row).items() if k not in ('id', 'images', 'masks', 'labels')}
-    w.add(sid, dict(seed=sample_seed, generator=gen_id, source=str(src), source_id=sid,
-                    boundary_width=width if labels is not None else None, boundary_format=BOUNDARY_FORMAT if labels is not None else None,
-                    source_params=json.loads(pd.Series(src_params).to_json())),
-          image=img, mask=mask, labels=labels)
+def translate_to(dst, g:UnetGenerator, row:dict, sample_seed:int, gen_id:str, src, width:int, device) -> dict:
+    "The task of `translate_dataset`, wherever it runs: translate the labels (or mask) of source row `row` into dataset `dst` under the row's id (unless its files are there) and return the new row only."
+    sid, has_labels = str(row['id']), isinstance(row.get('labels'), str)
+    if not on_disk(dst, sid, ('images', 'masks', 'labels') if has_labels else ('images', 'masks')):
+        s = load_sample(row); labels = s.get('labels')
+        mask = boundary_mask(labels, width) if labels is not None else s['masks']
+        write_sample(dst, sid, translate_mask(g, mask, seed=sample_seed, device=device, copy=False), mask, labels)
+    src_params = {k: v for k, v in row.items() if k not in ('id', 'images', 'masks', 'labels')}
+    return dict(seed=sample_seed, generator=gen_id, source=str(src), source_id=sid,
+                boundary_width=width if has_labels else None, boundary_format=BOUNDARY_FORMAT if has_labels else None,
+                source_params=json.loads(pd.Series(src_params).to_json()))
 
-def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:int=4, limit:int=0, device='cpu', progress:bool=False) -> Path:
-    "Write synthetic micrographs for the labels (or masks) of dataset `src` into dataset `dst`, one row per sample; samples that fail are skipped and listed in `dst/failed.csv`."
+def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:int=4, limit:int=0, device='cpu', progress:bool=False, client=None) -> Path:
+    "Write synthetic micrographs for the labels (or masks) of dataset `src` into dataset `dst`, one row per sample, here or a sample per task on the Dask cluster of `client`; samples that fail are skipped and listed in `dst/failed.csv`."
     import copy
-    check_number('seed', seed, 0, integer=True); check_number('width', width, 1, integer=True); check_number('limit', limit, 0, integer=True); check_device(device)
-    df = read_dataset(src)
+    check_number('seed', seed, 0, integer=True); check_number('width', width, 1, integer=True); check_number('limit', limit, 0, integer=True); check_device(device); check_scheduler(client)
+    df = read_dataset(Path(src).absolute())  # absolute file paths: a cluster's workers need not share our working folder
     if 'labels' not in df and 'masks' not in df: raise ValueError(f"dataset {src} has neither labels/ nor masks/ to translate")
     if limit: df = df.iloc[:limit]
     g = copy.deepcopy(G).train()  # one copy in reference test mode for the whole dataset
     failed = []
     with DatasetWriter(dst) as w:
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
-        for i, (_, row) in enumerate(df.iterrows()):
-            if str(row['id']) in w: continue
-            t0 = time.time()
-            try: _translate_row(w, row, seed * 100_003 + i, g, gen_id, src, width, device)  # the torch seed of this sample's dropout noise
-            except Exception as e: skip(failed, str(row['id']), error_text(e), i + 1, len(df)); continue
-            if progress: print(f"[{i + 1}/{len(df)}] {row['id']} ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
+        todo = [(k, dict(r)) for k, (_, r) in enumerate(df.iterrows()) if str(r['id']) not in w]
+        jobs = [(r, seed * 100_003 + k, gen_id, src, width, device) for k, r in todo]  # the torch seed of each sample's dropout noise
+        t0 = time.time()
+        for (k, r), (row, why) in zip(todo, run_tasks(translate_to, jobs, (w.path.absolute(), g), client=client)):
+            if why: skip(failed, str(r['id']), why, k + 1, len(df)); continue
+            w.record(str(r['id']), row)
+            if progress: print(f"[{k + 1}/{len(df)}] {r['id']} ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True); t0 = time.time()
         write_failed(w.path, failed, len(df), 'samples', 'sample')
     return Path(dst)
 

@@ -14,3 +14,10 @@ def real_data() -> Path:
 
 @pytest.fixture
 def data_dir(): return real_data()
+
+@pytest.fixture(scope='session')
+def dask_client():
+    "A Dask cluster of 2 worker processes (one thread each) on this machine, started once for the tests that ask for it."
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client

@@ -444,11 +444,18 @@ def test_translate_on_the_command_line_exits_1_and_a_fixed_rerun_leaves_only_its
     assert len(pd.read_csv(tmp_path/'syn'/'params.csv')) == 3
 
 def test_generate_on_the_command_line(tmp_path):
-    rc, _, err = cli('generate', '2.5', tmp_path/'g')
-    assert rc == 2; one_line(err, "argument n: expected an integer, got '2.5'")
+    rc, _, err = cli('generate', 'grains', '--n', '2.5', '--out', tmp_path/'g')
+    assert rc == 2; one_line(err, "argument --n: expected an integer, got '2.5'")
     f = tmp_path/'f'; f.write_text('mine')
-    rc, _, err = cli('generate', '2', f, '--size', '64')
+    rc, _, err = cli('generate', 'grains', '--n', '2', '--out', f, '--size', '64')
     assert rc == 2; one_line(err, f'out_dir {f} exists and is not a folder')
+    rc, _, err = cli('generate', 'shapes', '--n', '2', '--out', tmp_path/'g')
+    assert rc == 2; one_line(err, "argument {grains,potts,cracks,translate}: invalid choice: 'shapes'")
+    for bad in ('nonsense://x', '10.1.1.1'):  # refused before connecting, and before the folder exists
+        rc, _, err = cli('generate', 'potts', '--n', '1', '--out', tmp_path/'g', '--scheduler', bad)
+        assert rc == 2; one_line(err, f"scheduler {bad!r}")
+    rc, _, err = cli('generate', 'translate', '--n', '1', '--out', tmp_path/'g', '--checkpoint', tmp_path/'none.pt', '--src', tmp_path)
+    assert rc == 2; one_line(err, f"CHECKPOINT {tmp_path/'none.pt'} does not exist")
     assert f.read_text() == 'mine' and not (tmp_path/'g').exists()
 
 # ---- pix2pix checkpoints: tensors only, refused with the file's name --------------------------------------------------

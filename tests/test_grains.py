@@ -41,6 +41,8 @@ def test_resume_gives_same_bytes(ds1, tmp_path):
     # a killed run: one more image file written but its row never recorded, plus a temp file left behind
     (part/'images'/'000003.png').write_bytes(b'half a png')
     (part/'masks'/'.000004.png.xyz.tmp').write_bytes(b'junk')
+    other = generate(6, part.parent/'other', size=SIZE, seed=4)  # complete files of sample 4 from another seed, their row never recorded
+    for k in ('images', 'masks', 'labels'): (part/k/'000004.png').write_bytes((other/k/'000004.png').read_bytes())
     generate(6, part, size=SIZE, seed=3, workers=2)
     same_tree(ds1, part)
 

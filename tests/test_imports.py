@@ -1,7 +1,7 @@
 "Importing microsynth sets nothing: thread settings live in the command (`runner.thread_settings`), not in the modules."
 import json, subprocess, sys
 
-MODULES = ['core', 'realdata', 'runner', 'cli', 'precision', 'potts', 'potts_stats', 'grains', 'grains_generate', 'textures', 'cracks',
+MODULES = ['core', 'realdata', 'runner', 'cli', 'precision', 'distributed', 'potts', 'potts_stats', 'grains', 'grains_generate', 'textures', 'cracks',
            'crack_classifier', 'pix2pix', 'translate', 'segmentation', 'postprocess', 'baselines', 'experiments', 'adaptive', 'metrics']
 
 def test_importing_microsynth_has_no_side_effects():

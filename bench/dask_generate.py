@@ -1,0 +1,55 @@
+"""Throughput of grain-dataset generation on a Dask cluster of 2 worker processes against the process-pool path.
+
+Both write the same dataset (`grains_generate.generate`, same seed, same bytes): once with `workers=2` (a
+`ProcessPoolExecutor`, started by each call, as a user runs it) and once with `client=` a `LocalCluster` of 2
+worker processes with one thread each (started once, before the timing, as a cluster is). Each repeat writes into
+a fresh folder; the two paths alternate, after one untimed warm-up run of each (imports, numba caches).
+
+    python bench/dask_generate.py [--n 64] [--size 512] [--repeats 7]
+
+Prints, per path, the median wall time per run with its spread (min-max), images/s, the CPU seconds of the whole
+process tree (this process, the pool's workers, the cluster's nannies and workers), and the ratio Dask / pool
+of the median throughputs, measured in this same run.
+"""
+import argparse, os, resource, shutil, statistics, tempfile, time
+from pathlib import Path
+import psutil
+from microsynth.grains_generate import generate
+
+def tree_cpu() -> float:
+    "CPU seconds (user + system) of this process, its finished children and its live descendants."
+    me = psutil.Process(); t = me.cpu_times(); c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = 0.
+    for p in me.children(recursive=True):
+        try: ct = p.cpu_times(); live += ct.user + ct.system
+        except psutil.Error: pass
+    return t.user + t.system + c.ru_utime + c.ru_stime + live
+
+def run_once(n, size, tmp, **kw):
+    out = Path(tempfile.mkdtemp(dir=tmp))/'ds'
+    c, w = tree_cpu(), time.perf_counter()
+    generate(n, out, size=size, seed=0, **kw)
+    w, c = time.perf_counter() - w, tree_cpu() - c
+    shutil.rmtree(out.parent)
+    return w, c
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--n', type=int, default=64); ap.add_argument('--size', type=int, default=512); ap.add_argument('--repeats', type=int, default=7)
+    a = ap.parse_args()
+    from distributed import Client, LocalCluster
+    with tempfile.TemporaryDirectory() as tmp, LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        paths = dict(pool=dict(workers=2), dask=dict(client=client))
+        for kw in paths.values(): run_once(a.n, a.size, tmp, **kw)  # warm-up
+        res = {k: [] for k in paths}
+        for _ in range(a.repeats):
+            for k, kw in paths.items(): res[k].append(run_once(a.n, a.size, tmp, **kw))
+    print(f"{a.n} grain images of {a.size}² per run, {a.repeats} repeats, 2 workers; load average {os.getloadavg()[0]:.2f} at the end")
+    med = {}
+    for k, rs in res.items():
+        walls = [w for w, _ in rs]; med[k] = statistics.median(walls)
+        print(f"  {k:<5} wall {med[k]:.3f} s/run (spread {min(walls):.3f}-{max(walls):.3f}), {a.n / med[k]:.1f} images/s, "
+              f"CPU {statistics.median(c for _, c in rs):.2f} s/run")
+    print(f"  throughput dask / pool: {med['pool'] / med['dask']:.3f}")
+
+if __name__ == '__main__': main()
