@@ -17,7 +17,7 @@ def _guarded(fn, common, job):
     try: return fn(*common, *job), None
     except Exception as e: return None, error_text(e)
 
-def _guarded_dask(fn, job, *common): return _guarded(fn, common, job)
+def _guarded_chunk(fn, chunk, *common): return [_guarded(fn, common, job) for job in chunk]
 
 # %% ../nbs/00e_distributed.ipynb #e0a1b2c9
 _ADDRESS_HINT = "a distributed.Client or a scheduler address such as 'tcp://10.0.0.5:8786'"
@@ -48,22 +48,24 @@ def dask_client(client):
     finally: c.close()
 
 # %% ../nbs/00e_distributed.ipynb #e0a1b2ca
-def _dask_results(fn, jobs, common, client):
-    "`_guarded` results of `jobs` on the cluster of `client`, in job order; a task Dask gave up on (its workers kept dying) is a failed item."
+def _dask_results(fn, jobs, common, client, chunksize=None):
+    "`_guarded` results of `jobs` on the cluster of `client`, in job order, a Dask task per chunk of jobs; a task Dask gave up on (its workers kept dying) is failed items."
     with dask_client(client) as c:
+        k = chunksize or max(1, min(8, len(jobs) // (4 * max(1, sum(c.nthreads().values())))))  # as the pool's chunks: fewer, larger tasks
+        chunks = [jobs[i:i + k] for i in range(0, len(jobs), k)]
         shared = [c.scatter(x, broadcast=True, hash=False) for x in common]  # sent once per worker, not once per task
-        futs = c.map(_guarded_dask, [fn] * len(jobs), jobs, *[[s] * len(jobs) for s in shared], pure=False)
+        futs = c.map(_guarded_chunk, [fn] * len(chunks), chunks, *[[s] * len(chunks) for s in shared], pure=False)
         try:
-            for f in futs:
-                try: yield f.result()
-                except Exception as e: yield None, f"task lost on the cluster: {error_text(e)}"
+            for f, chunk in zip(futs, chunks):
+                try: yield from f.result()
+                except Exception as e: yield from [(None, f"task lost on the cluster: {error_text(e)}")] * len(chunk)
                 f.release()
         finally: c.cancel(futs)
 
 def run_tasks(fn, jobs, common=(), workers:int=1, client=None, chunksize:int|None=None):
     "Yield `(fn(*common, *job), None)`, or `(None, why)` if it raised, for each of `jobs` in their order: in this process (`workers=1`), in a pool of `workers` processes, or on the Dask cluster of `client` (a `distributed.Client` or a scheduler address). `fn` must be a module-level function; it writes its files itself and returns metadata."
     jobs = list(jobs)
-    if client is not None: yield from _dask_results(fn, jobs, tuple(common), client); return
+    if client is not None: yield from _dask_results(fn, jobs, tuple(common), client, chunksize); return
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
     if workers == 1 or len(jobs) < 2: yield from (_guarded(fn, common, j) for j in jobs); return
     ex = ProcessPoolExecutor(workers)
