@@ -4,18 +4,19 @@
 
 # %% ../nbs/00_core.ipynb #b91ca8d2
 from __future__ import annotations
-import csv, io, json, math, os, random, re, struct, sys, tempfile, zlib
+import csv, io, itertools, json, math, os, random, re, struct, sys, tempfile, zlib
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage
 from PIL import Image
+from concurrent.futures import ProcessPoolExecutor
 
 # %% auto #0
 __all__ = ['PNG_ZLIB', 'KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'png_bytes',
            'save_png', 'load_image', 'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device',
            'torch_load_tensors', 'read_params', 'write_sample', 'DatasetWriter', 'row_params', 'read_dataset',
-           'load_sample', 'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay', 'show_images',
-           'show_pair', 'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
+           'load_sample', 'error_text', 'skip', 'write_failed', 'read_failed', 'made_samples', 'boundary_overlay',
+           'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
 
 # %% ../nbs/00_core.ipynb #62c14b06
 def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
@@ -333,6 +334,28 @@ def read_failed(out_dir) -> list:
     "The items the last batch run into `out_dir` skipped (dicts with name and error): `failed.csv`, or [] if there is none."
     f = Path(out_dir)/FAILED_FILE
     return pd.read_csv(f, dtype=str, keep_default_na=False).to_dict('records') if f.exists() else []
+
+# %% ../nbs/00_core.ipynb #a9a5e82f
+def _make_and_write(args):
+    "In a worker (or here): `make(*job)` -> (sid, params, arrays), its PNGs written; (sid, params, None) or (None, None, why it failed)."
+    make, path, classes, job = args
+    try:
+        sid, params, arrays = make(*job)
+        write_sample(path, sid, classes=classes, **arrays)
+        return sid, params, None
+    except Exception as e: return None, None, error_text(e)
+
+def made_samples(w:DatasetWriter, make, jobs, workers:int=1, block:int=256):
+    "Yield (job, sid, params, why) for each of `jobs` in order, `make(*job)` -> (sid, params, dict of image/mask/labels) having run and its PNGs been written in one of `workers` processes (in this one if 1); `block` jobs at a time are held in memory."
+    it, ex = iter(jobs), None
+    try:
+        while chunk := list(itertools.islice(it, block)):
+            args = [(make, w.path, w.classes, j) for j in chunk]
+            if ex is None and workers > 1 and len(chunk) > 1: ex = ProcessPoolExecutor(workers)
+            res = ex.map(_make_and_write, args, chunksize=max(1, min(8, len(args) // (4 * workers)))) if ex else map(_make_and_write, args)
+            for j, r in zip(chunk, res): yield (j, *r)
+    finally:
+        if ex: ex.shutdown(cancel_futures=True)
 
 # %% ../nbs/00_core.ipynb #1c688f92
 def boundary_overlay(image:np.ndarray, boundary:np.ndarray, color=(255, 0, 0)) -> np.ndarray:

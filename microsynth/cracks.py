@@ -13,7 +13,7 @@ from numba import njit
 from scipy import ndimage as ndi, stats
 from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
-from .core import DatasetWriter, check_number, load_image, row_params
+from .core import DatasetWriter, check_number, load_image, made_samples, row_params
 from .realdata import split_by_source
 from .realdata import mtcracks_folder
 from .textures import build_dictionary, synth_textures
@@ -177,11 +177,16 @@ def render_crack(texture:np.ndarray, crack:dict) -> tuple:
 # %% ../nbs/03a_cracks.ipynb #258b53eb
 _TEX_KEYS = ('folder', 'pattern', 'crop', 'patch', 'overlap', 'seed_size', 'n_patches', 'seed_frac', 'dict_seed')
 
+def _crack_tile(sid:str, row:dict, texture, crack):
+    "One tile as `core.made_samples` makes it (in a worker, which also writes its PNGs): the texture with `crack` drawn on it, or bare."
+    img, mask = render_crack(texture, crack) if crack else (texture, np.zeros_like(texture))
+    return sid, row, dict(image=img, mask=mask)
+
 def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, valid_frac:float=0.2,
-                        n_best:int=5, roughness:float=0.7, batch:int=64) -> Path:
-    "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`; resumable."
+                        n_best:int=5, roughness:float=0.7, batch:int=64, workers:int=1) -> Path:
+    "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`; resumable; `workers` processes draw the cracks and write the tiles."
     if td.params.get('folder') is None: raise ValueError("build the texture dictionary from a folder so that rows can rebuild it")
-    check_number('n', n, 1, integer=True); check_number('size', size, 8, integer=True); check_number('seed', seed, 0, integer=True)
+    check_number('n', n, 1, integer=True); check_number('workers', workers, 1, integer=True); check_number('size', size, 8, integer=True); check_number('seed', seed, 0, integer=True)
     check_number('valid_frac', valid_frac, 0, 0.5)  # every round(1/valid_frac)-th pair is held out: above 1/2 it would be all of them
     out = Path(out); tex_params = {f'tex_{k}': td.params[k] for k in _TEX_KEYS}
     with DatasetWriter(out) as w:
@@ -190,12 +195,15 @@ def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, va
             ids = todo[b0:b0+batch]
             seeds = [int(np.random.SeedSequence((seed, i)).generate_state(1)[0] >> 1) for i in ids]
             tiles, infos = synth_textures(td, seeds, size, n_best, info=True)
+            jobs = []
             for i, s, t, inf in zip(ids, seeds, tiles, infos):
                 rng = np.random.default_rng([s, 1])  # the crack's own stream, apart from the texture's
                 row = dict(seed=s, crack=i % 2, split='valid' if valid_frac and (i//2) % round(1/valid_frac) == 0 else 'train', size=size, n_best=n_best, **tex_params, **inf)
-                if i % 2: c = sample_crack(model, rng, size, roughness); img, mask = render_crack(t, c); row.update(c)
-                else: img, mask = t, np.zeros_like(t)
-                w.add(f'{i:06d}', row, image=img, mask=mask)
+                c = sample_crack(model, rng, size, roughness) if i % 2 else None
+                jobs.append((f'{i:06d}', {**row, **(c or {})}, t, c))
+            for job, sid, row, why in made_samples(w, _crack_tile, jobs, workers):  # rows in tile order
+                if why: raise ValueError(f"{out}: tile {job[0]} could not be written: {why}")
+                w.record(sid, row)
     return out
 
 @lru_cache(maxsize=4)

@@ -5,11 +5,10 @@
 # %% ../nbs/02a_grains_generate.ipynb #aabfdcc2
 from __future__ import annotations
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
-from .core import DatasetWriter, FAILED_FILE, error_text, row_params, skip, write_failed, write_sample
+from .core import DatasetWriter, FAILED_FILE, made_samples, row_params, skip, write_failed
 from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, perlin_table, render
 
 # %% auto #0
@@ -27,14 +26,10 @@ def render_sample(i:int, seed:int, size=512, ranges=None, fixed=None):
     image, mask, labels = render(p, size, s)
     return {**asdict(p), 'size': size, 'seed': s, 'recipe': RECIPE}, image, mask, labels
 
-def _job(args):
-    "Render sample `i` and write its PNGs into `out_dir`, in the worker: (its row, None), or (None, why it failed) — one bad scenario must not end the pool's map."
-    out_dir, i, *rest = args
-    try:
-        row, image, mask, labels = render_sample(i, *rest)
-        write_sample(out_dir, f'{i:06d}', image, mask, labels)
-        return row, None
-    except Exception as e: return None, error_text(e)
+def _grain_sample(i:int, seed:int, size, ranges, fixed):
+    "Sample `i` as `core.made_samples` makes it (in a worker, which also writes its PNGs): (id, row, arrays)."
+    row, image, mask, labels = render_sample(i, seed, size, ranges, fixed)
+    return f'{i:06d}', row, dict(image=image, mask=mask, labels=labels)
 
 def render_row(row):
     "Re-render the (image, mask, labels) of a dataset row (a dict or a table row); unknown parameter names are an error."
@@ -55,16 +50,11 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
         if old: raise ValueError(f"{out_dir} holds images of grain recipe version(s) {sorted(old, key=str)}, this library makes version {RECIPE}: use a new folder")
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
         todo, failed = [i for i in range(n) if f'{i:06d}' not in w], []
-        jobs = [(w.path, i, seed, size, ranges, fixed) for i in todo]
-        ex = ProcessPoolExecutor(workers) if workers > 1 and len(jobs) > 1 else None
-        if ex: perlin_table()  # the noise node table (~1 s), made once here: forked workers inherit it
-        try:
-            results = ex.map(_job, jobs, chunksize=max(1, min(8, len(jobs) // (4 * workers)))) if ex else map(_job, jobs)
-            for k, (i, (row, why)) in enumerate(zip(todo, results)):  # in order: the table does not depend on who finished first
-                if row: w.record(f'{i:06d}', row)
-                if why: skip(failed, f'{i:06d}', why, k + 1, len(todo))
-                if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)
-        finally:
-            if ex: ex.shutdown(cancel_futures=True)
+        jobs = [(i, seed, size, ranges, fixed) for i in todo]
+        if workers > 1 and len(jobs) > 1: perlin_table()  # the noise node table (~1 s), made once here: forked workers inherit it
+        for k, ((i, *_), sid, row, why) in enumerate(made_samples(w, _grain_sample, jobs, workers)):  # rows in sample order
+            if sid: w.record(sid, row)
+            else: skip(failed, f'{i:06d}', why, k + 1, len(todo))
+            if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)
         write_failed(out_dir, failed, len(todo), 'images', 'sample')
     return out_dir

@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, prange
 from skimage.measure import label as cc_label
 from skimage.segmentation import relabel_sequential
-from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, row_params
+from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, made_samples, row_params
 
 # %% auto #0
 __all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'write_slices']
@@ -202,14 +202,19 @@ def section_labels(section, split:bool=True) -> np.ndarray:
     return relabel_sequential(section - section.min() + 1)[0].astype(np.int32)
 
 # %% ../nbs/01_potts.ipynb #afdd8c7a
+def _section_sample(sid:str, row:dict, section, width:int, split:bool):
+    "One section as `core.made_samples` makes it (in a worker, which also writes its PNGs): (id, row, labels and boundary mask)."
+    lab = section_labels(section, split)
+    return sid, row, dict(mask=boundary_mask(lab, width), labels=lab)
+
 def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volumes:int=1, init='unique',
-                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None) -> Path:
-    "Simulate `n_volumes` volumes and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
+                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, workers:int=1) -> Path:
+    "Simulate `n_volumes` volumes and write their sections (labels + boundary masks + parameter rows) to dataset `out`; `workers` processes label, draw and write the sections."
     shape = _check_shape((size,) * 3 if isinstance(size, numbers.Integral) else size)
     if len(shape) != 3: raise ValueError(f"write_slices needs a 3D shape, got {shape}")
     if not isinstance(n_volumes, numbers.Integral) or n_volumes < 1: raise ValueError(f"n_volumes must be a positive int, got {n_volumes!r}")
     if not isinstance(spacing, numbers.Integral) or spacing < 1: raise ValueError(f"spacing must be a positive int, got {spacing!r}")
-    check_number('width', width, 1, integer=True)  # before any simulation
+    check_number('width', width, 1, integer=True); check_number('workers', workers, 1, integer=True)  # before any simulation
     check_number('mcs', mcs, 1, integer=True); check_number('kT', kT, 0); check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
     with DatasetWriter(out) as w:
         old = {str(r['id']): row_params(r) for r in w.rows}
@@ -225,8 +230,8 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
             todo = [(ax, i) for ax in axes for i in range(0, shape[ax], spacing) if sid(ax, i) not in w]
             if not todo: continue
             vol = simulate(shape, mcs, kT=kT, seed=vseed, init=init, progress=progress)
-            for ax, i, sec in slice_volume(vol, axes, spacing):
-                if sid(ax, i) in w: continue
-                lab = section_labels(sec, split)
-                w.add(sid(ax, i), dict(params, axis=ax, index=i), mask=boundary_mask(lab, width), labels=lab)
+            jobs = ((sid(ax, i), dict(params, axis=ax, index=i), sec, width, split) for ax, i, sec in slice_volume(vol, axes, spacing) if sid(ax, i) not in w)
+            for job, s_id, row, why in made_samples(w, _section_sample, jobs, workers):  # rows in section order
+                if why: raise ValueError(f"{out}: section {job[0]} could not be written: {why}")
+                w.record(s_id, row)
     return Path(out)
