@@ -114,7 +114,7 @@ def to_disk(a, tmp):
         return f
     with ProcessPoolExecutor(a.workers) as ex:
         jobs = [(i, a.seed, a.size) for i in range(a.n)]
-        mem = lambda: sum(ex.map(_render_only, jobs, chunksize=max(1, min(8, a.n // (4 * a.workers)))))
+        mem = lambda: sum(ex.map(_render_only, jobs, chunksize=max(1, min(4, a.n // (8 * a.workers)))))  # the chunks of core.made_samples
         cs = compare([Candidate('render in memory', mem, a.n, pids=lambda: list(ex._processes)),
                       Candidate('generate to disk', gen(core.png_bytes), a.n),
                       Candidate('... Pillow PNG level 6', gen(pillow_png), a.n)], a.repeats, warmup=1)

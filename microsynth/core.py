@@ -352,7 +352,7 @@ def made_samples(w:DatasetWriter, make, jobs, workers:int=1, block:int=256):
         while chunk := list(itertools.islice(it, block)):
             args = [(make, w.path, w.classes, j) for j in chunk]
             if ex is None and workers > 1 and len(chunk) > 1: ex = ProcessPoolExecutor(workers)
-            res = ex.map(_make_and_write, args, chunksize=max(1, min(8, len(args) // (4 * workers)))) if ex else map(_make_and_write, args)
+            res = ex.map(_make_and_write, args, chunksize=max(1, min(4, len(args) // (8 * workers)))) if ex else map(_make_and_write, args)
             for j, r in zip(chunk, res): yield (j, *r)
     finally:
         if ex: ex.shutdown(cancel_futures=True)
