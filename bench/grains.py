@@ -1,23 +1,33 @@
-"""Throughput of `microsynth.grains.render` at 512x512 against a straightforward implementation of the same recipe.
+"""Throughput of the grain recipe at 512x512: `microsynth.grains.render` against a straightforward implementation of
+the same recipe, and `grains_generate.generate` writing a dataset to disk against rendering the same samples in memory.
 
-The baseline (kept here, not in the library) does each step the obvious way: `scipy.spatial.Voronoi` of the
-seeds, one `CubicSpline` per edge drawn segment by segment with `skimage.draw.line`, a morphological dilation,
+The straightforward baseline (kept here, not in the library) does each step the obvious way: `scipy.spatial.Voronoi`
+of the seeds, one `CubicSpline` per edge drawn segment by segment with `skimage.draw.line`, a morphological dilation,
 and the Perlin texture from `noise.pnoise2` called at every pixel. A second baseline is our `render` with only the
 Perlin step swapped for per-pixel `pnoise2`, which isolates what the node grid buys.
 
-    python bench/grains.py [--n 30] [--size 512] [--workers 2]
+The second table times, with `--workers` processes, rendering samples 0..n-1 in memory (the baseline: what writing
+could at best keep up with), `generate` writing the same samples to disk (PNG encoded and written in the workers),
+and `generate` with Pillow's PNG encoder at zlib level 6 instead of `core.png_bytes` (what the PNG encoder buys).
 
-Prints images/s (wall and per CPU-second of this process: the machine may be shared) and the ratios.
+    python bench/grains.py [--n 60] [--size 512] [--workers 2] [--repeats 5] [--n_baseline 2]
+
+Each table: median and spread of the repeats (timed in turns), wall and CPU seconds (workers included), ratios.
 """
-import argparse, math, os, time
+import argparse, math, os, sys, tempfile
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 import numpy as np, noise
 from scipy import ndimage
 from scipy.interpolate import CubicSpline
 from scipy.spatial import Voronoi, cKDTree
 from skimage.draw import line
+import microsynth.core as core
 import microsynth.grains as G
 from microsynth.grains import GrainParams, render
+from microsynth.grains_generate import generate, render_sample
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import Candidate, compare, table
 
 def perlin_per_pixel(H, W, lam, octaves, persistence, periodic, rng, S=6):
     "The Perlin step with `pnoise2` at every pixel (periodic images use pnoise2's repeat)."
@@ -72,39 +82,59 @@ def per_pixel_render(p, size, seed):
     try: return render(p, size, seed)
     finally: G.perlin = old
 
-def timed(fn, ps, size):
-    w, c = time.perf_counter(), time.process_time()
-    for i, p in enumerate(ps): fn(p, size, i)
-    return (time.perf_counter() - w) / len(ps), (time.process_time() - c) / len(ps)
+def _render_only(args):
+    "Render sample `i` of `generate`'s dataset and drop it: the in-memory baseline."
+    render_sample(*args); return 1
 
-def _chunk(args):
-    ps, size, off = args
-    for i, p in enumerate(ps): render(p, size, off + i)
-    return len(ps)
+def single_process(a, ps):
+    "Table 1: one process, our render against the per-pixel-Perlin and straightforward baselines."
+    k = a.n_baseline
+    many = lambda fn, qs: (lambda: [fn(p, a.size, i) for i, p in enumerate(qs)])
+    cs = compare([Candidate('straightforward', many(straightforward, ps[:k]), k),
+                  Candidate('per-pixel Perlin', many(per_pixel_render, ps[:k]), k),
+                  Candidate('render (ours)', many(render, ps), len(ps))], a.repeats, warmup=0)
+    print(table(cs, 'images'))
+
+def pillow_png(arr):
+    "The encoder before `core.png_bytes`: Pillow at zlib level 6, each row's filter chosen adaptively."
+    import io
+    from PIL import Image
+    arr = np.asarray(arr); buf = io.BytesIO()
+    Image.fromarray(arr if arr.dtype == np.uint8 else arr.astype(np.uint16)).save(buf, format='PNG', compress_level=6)
+    return buf.getvalue()
+
+def to_disk(a, tmp):
+    "Table 2: `workers` processes, rendering in memory against `generate` to disk (the library's PNG encoder, and Pillow at level 6)."
+    runs = iter(range(10**6))
+    def gen(encoder):
+        def f():
+            old = core.png_bytes; core.png_bytes = encoder  # forked workers inherit the encoder
+            try: generate(a.n, Path(tmp)/f'run{next(runs)}', size=a.size, seed=a.seed, workers=a.workers)
+            finally: core.png_bytes = old
+        return f
+    with ProcessPoolExecutor(a.workers) as ex:
+        jobs = [(i, a.seed, a.size) for i in range(a.n)]
+        mem = lambda: sum(ex.map(_render_only, jobs, chunksize=max(1, min(4, a.n // (8 * a.workers)))))  # the chunks of distributed.run_tasks
+        cs = compare([Candidate('render in memory', mem, a.n, pids=lambda: list(ex._processes)),
+                      Candidate('generate to disk', gen(core.png_bytes), a.n),
+                      Candidate('... Pillow PNG level 6', gen(pillow_png), a.n)], a.repeats, warmup=1)
+    print(table(cs, 'images'))
+    print(f"generate to disk: {cs[1].rate:.1f} images/s = {100 * cs[1].rate / cs[0].rate:.0f}% of the in-memory rate, CPU {100 * cs[1].cpu_rate / cs[0].cpu_rate:.0f}% "
+          f"(targets: >= 50 images/s and >= 60%); core.png_bytes vs Pillow level 6: {cs[1].rate / cs[2].rate:.2f}x")
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--n', type=int, default=30); ap.add_argument('--size', type=int, default=512)
-    ap.add_argument('--n_baseline', type=int, default=4); ap.add_argument('--workers', type=int, default=2)
-    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--n', type=int, default=60); ap.add_argument('--size', type=int, default=512)
+    ap.add_argument('--n_baseline', type=int, default=2); ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--repeats', type=int, default=5); ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--only', choices=('render', 'disk'), help='time one table only')
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     ps = [GrainParams.sample(rng, a.size) for _ in range(a.n)]       # random scenarios, non-periodic (the default)
-    G.perlin_table(6); render(ps[0], a.size, 0)                      # one-off: the pnoise2 node table (~1 s per process)
-    print(f'load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {a.n} random scenarios at {a.size}x{a.size}, '
-          f'{np.mean([p.n_grains for p in ps]):.0f} grains on average')
-    ours_w, ours_c = timed(render, ps, a.size)
-    print(f'render:               {1/ours_w:6.1f} images/s wall, {1/ours_c:6.1f} per CPU-second ({1e3*ours_c:.0f} ms CPU/image)')
-    k = a.n_baseline
-    b1_w, b1_c = timed(per_pixel_render, ps[:k], a.size)
-    print(f'render, per-pixel Perlin: {1/b1_w:5.2f} images/s wall, {1/b1_c:5.2f} per CPU-second -> ours {b1_c/ours_c:.1f}x (CPU), {b1_w/ours_w:.1f}x (wall)')
-    b2_w, b2_c = timed(straightforward, ps[:k], a.size)
-    print(f'straightforward:      {1/b2_w:6.2f} images/s wall, {1/b2_c:6.2f} per CPU-second -> ours {b2_c/ours_c:.1f}x (CPU), {b2_w/ours_w:.1f}x (wall)')
-    if a.workers > 1:
-        chunks = [(ps[i::a.workers], a.size, 1000 * i) for i in range(a.workers)]
-        with ProcessPoolExecutor(a.workers) as ex:
-            list(ex.map(_chunk, [([ps[0]], a.size, 0)] * a.workers))  # warm up: imports and the node table in each worker
-            t = time.perf_counter(); done = sum(ex.map(_chunk, chunks)); dt = time.perf_counter() - t
-        print(f'render, {a.workers} processes:   {done/dt:6.1f} images/s wall')
+    G.perlin_table(6); render(ps[0], a.size, 0)                      # one-off: the pnoise2 node table (~1 s), inherited by forked workers
+    print(f"{a.n} random scenarios at {a.size}x{a.size}, {np.mean([p.n_grains for p in ps]):.0f} grains on average")
+    if a.only != 'disk': single_process(a, ps)
+    if a.only != 'render' and a.workers > 1:
+        with tempfile.TemporaryDirectory() as tmp: to_disk(a, tmp)
 
 if __name__ == '__main__': main()

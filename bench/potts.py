@@ -1,21 +1,28 @@
 """Throughput of `microsynth.potts.simulate` on the issue's benchmark: 64^3 sites, kT 0.5, unique ids, 52 MCS.
 
-Prints site attempts per second (wall clock, after numba warm-up, best of `--repeat`), the grains left,
-and ratios against (a) the reference C++ code (SPPARKS potts/neighonly, ~3 million attempts/s serially
-on this machine, as measured for issue 3) and (b) an in-repo baseline: a straightforward serial numba
-implementation of the same rule (sites one at a time, in random or raster order, distinct-id list built with
-a nested scan). The raster-order baseline leaves the reference's grain count (~1,720); random sites coarsen
-more slowly per MCS, the parallel sublattice sweep in between (the update order sets the time scale).
-The machine is shared: the load average is printed with each number, and CPU seconds beside wall seconds.
+Prints site attempts per second (median and spread of `--repeats`, timed in turns with the baselines, wall and CPU),
+the grains left, and ratios against
+(a) an in-repo baseline: a straightforward serial numba implementation of the same rule (sites one at a time, in
+    random or raster order, distinct-id list built with a nested scan) - the raster-order baseline leaves the
+    reference's grain count (~1,720); random sites coarsen more slowly per MCS, the parallel sublattice sweep in
+    between (the update order sets the time scale);
+(b) our sweep with the other way to draw among the distinct foreign ids: `_choose` compares each neighbour with every
+    earlier one, branch-free (O(n^2) comparisons, n <= 26); the variant compares it with the distinct ids found so far
+    (O(n k), k distinct ids, mostly 1-3) - fewer comparisons, but data-dependent branches. Both give the same volume;
+(c) the reference C++ code (SPPARKS potts/neighonly, ~3 million attempts/s serially on this machine, issue 3).
 
-    python bench/potts.py [--size 64] [--mcs 52] [--repeat 3] [--threads 1 2]
+    python bench/potts.py [--size 64] [--mcs 52] [--repeats 5] [--threads 2]
 """
-import argparse, os, time
+import argparse, inspect, os, sys
+from pathlib import Path
 from microsynth.runner import thread_settings
 thread_settings()  # numba's workqueue layer (as the microsynth command): before numba loads
 import numpy as np, numba
-from numba import njit
+from numba import njit, prange
+import microsynth.potts as P
 from microsynth.potts import simulate, n_grains
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import Candidate, compare, table
 
 REFERENCE_CPP = 3.0e6  # attempts/s of SPPARKS on this machine (issue 3)
 
@@ -48,37 +55,57 @@ def _serial_baseline(s, nz, ny, nx, mcs, kT, seed, raster):
         if de <= 0 or np.random.random() < np.exp(-de / kT): s[site] = nb[i]
     return s
 
-def load(): return os.getloadavg()[0]
+@njit(inline='always')
+def _choose_list(nb, n, first, h):
+    "`potts._choose` drawing the same id, with each neighbour compared with the distinct ids found so far only."
+    k = 0
+    for j in range(n):
+        v = nb[j]; i = 0
+        while i < k and nb[first[i]] != v: i += 1
+        if i == k: first[k] = j; k += 1
+    new = nb[first[0]]
+    if k > 1: new = nb[first[P._below(h, k)]]
+    m = 0
+    for j in range(n): m += nb[j] == new
+    return new, m
 
-def timed(f, repeat):
-    best = None
-    for _ in range(repeat):
-        l0, t0, c0 = load(), time.perf_counter(), time.process_time()
-        out = f()
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        if best is None or wall < best[0]: best = (wall, cpu, max(l0, load()), out)
-    return best
+def _list_sweep():
+    "`potts._sweep_colour` with `_choose_list` in place of `_choose` (made from its source, so the rest stays the library's)."
+    src = inspect.getsource(P._sweep_colour.py_func).replace('_choose(', '_choose_list(').replace('cache=True', 'cache=False')
+    ns = {**vars(P), '_choose_list': _choose_list}; exec(src, ns)
+    return ns['_sweep_colour']
+
+def sweeps(shape, mcs, kT, seed, sweep):
+    "`simulate`'s loop (unique ids) with the colour sweep `sweep`."
+    s = P.init_volume(shape, 'unique', seed); nz, ny, nx = shape
+    flat, thr = s.reshape(-1), P._thresholds(float(kT))
+    cols = [(a, b, c) for a in P._colours(nz) for b in P._colours(ny) for c in P._colours(nx)]
+    for t in range(mcs):
+        key = np.uint64(P._mcs_key(seed, t))
+        for ci in P._order(key ^ P._GOLD, len(cols)): sweep(flat, nz, ny, nx, *cols[ci], True, key, thr)
+    return s
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--size', type=int, default=64); ap.add_argument('--mcs', type=int, default=52)
-    ap.add_argument('--repeat', type=int, default=3); ap.add_argument('--threads', type=int, nargs='+', default=[numba.config.NUMBA_NUM_THREADS])
+    ap.add_argument('--repeats', type=int, default=5); ap.add_argument('--threads', type=int, default=numba.config.NUMBA_NUM_THREADS)
     a = ap.parse_args()
-    shape, att = (a.size,) * 3, a.size ** 3 * a.mcs
-    simulate((8, 8, 8), 2); _serial_baseline(np.arange(1, 513, dtype=np.int32), 8, 8, 8, 1, 0.5, 0, False)  # numba warm-up / cache load
-    print(f'{a.size}^3, kT 0.5, unique ids, {a.mcs} MCS = {att / 1e6:.1f} million attempts; {os.cpu_count()} cores, '
-          f'threading layer {numba.threading_layer()}')
-    for raster in (False, True):
-        wall, cpu, ld, bvol = timed(lambda: _serial_baseline(np.arange(1, a.size**3 + 1, dtype=np.int32), *shape, a.mcs, 0.5, 0, raster), 1)
-        if not raster: base = att / wall
-        print(f'serial numba baseline, {"raster order" if raster else "random sites "}: {att / wall / 1e6:6.2f} M attempts/s  '
-              f'(wall {wall:.2f} s, cpu {cpu:.2f} s, load {ld:.1f}); {att / cpu / 1e6:.1f} M per cpu-second; grains left {n_grains(bvol)}')
-    for th in a.threads:
-        numba.set_num_threads(th)
-        wall, cpu, ld, vol = timed(lambda: simulate(shape, a.mcs, kT=0.5, seed=0), a.repeat)
-        r = att / wall
-        print(f'microsynth, {th} thread(s): {r / 1e6:6.2f} M attempts/s  (wall {wall:.2f} s, cpu {cpu:.2f} s, '
-              f'load {ld:.1f}); {att / cpu / 1e6:.1f} M per cpu-second; grains left {n_grains(vol)}; '
-              f'x{r / REFERENCE_CPP:.1f} vs reference C++ (3 M/s), x{r / base:.1f} vs serial numba baseline (random sites)')
+    shape, att, n = (a.size,) * 3, a.size ** 3 * a.mcs, a.size ** 3
+    numba.set_num_threads(a.threads)
+    list_sweep = _list_sweep()
+    simulate((8, 8, 8), 2); sweeps((8, 8, 8), 2, 0.5, 0, list_sweep); _serial_baseline(np.arange(1, 513, dtype=np.int32), 8, 8, 8, 1, 0.5, 0, False)  # compile / cache load
+    ours, other = simulate(shape, a.mcs, kT=0.5, seed=0), sweeps(shape, a.mcs, 0.5, 0, list_sweep)
+    print(f"{a.size}^3, kT 0.5, unique ids, {a.mcs} MCS = {att / 1e6:.1f} million attempts; {a.threads} numba thread(s), layer {numba.threading_layer()}; "
+          f"grains left: ours {n_grains(ours)}, with the distinct-list draw {n_grains(other)} (same volume: {np.array_equal(ours, other)})")
+    serial = lambda raster: lambda: _serial_baseline(np.arange(1, n + 1, dtype=np.int32), *shape, a.mcs, 0.5, 0, raster)
+    cs = compare([Candidate('serial baseline, random sites', serial(False), att / 1e6),
+                  Candidate('serial baseline, raster order', serial(True), att / 1e6),
+                  Candidate('sweep, distinct-list draw O(nk)', lambda: sweeps(shape, a.mcs, 0.5, 0, list_sweep), att / 1e6),
+                  Candidate('microsynth simulate (O(n^2) scan)', lambda: simulate(shape, a.mcs, kT=0.5, seed=0), att / 1e6)], a.repeats, warmup=0)
+    print(table(cs, 'M attempts'))
+    ms = cs[-1]
+    print(f"microsynth: {ms.rate:.1f} M attempts/s (median of {len(ms.wall)}, {ms.spread()}; target >= 15), x{ms.rate * 1e6 / REFERENCE_CPP:.1f} vs the "
+          f"reference C++ (3 M/s), x{ms.rate / cs[2].rate:.2f} vs the distinct-list draw; grains left by the serial baselines: "
+          f"random {n_grains(serial(False)())}, raster {n_grains(serial(True)())}")
 
 if __name__ == '__main__': main()

@@ -7,13 +7,16 @@ alike; each prints the median and spread of the repeats, wall and CPU time, and 
 
     python bench/segmentation.py [--arch resnet18] [--size 128] [--bs 8] [--steps 5] [--repeats 5] [--threads 2]
 """
-import argparse, os, statistics, time
+import argparse, os, sys, time
+from pathlib import Path
 from microsynth.runner import thread_settings
 thread_settings()  # before torch loads its OpenMP runtime (see bench/pix2pix.py)
 import numpy as np, torch
 from fastai.callback.core import Callback
 from microsynth.precision import cpu_has_bf16
 from microsynth.segmentation import Sample, stage_dls, make_learner
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import Candidate, load, table
 
 
 def samples(n, size, seed=0):
@@ -39,11 +42,6 @@ def epoch_time(learn, steps):
     return t.wall / steps, t.cpu / steps
 
 
-def summary(xs):
-    xs = sorted(xs)
-    return f"median {statistics.median(xs):.3f} s (min {xs[0]:.3f}, max {xs[-1]:.3f})"
-
-
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--arch', default='resnet18'); ap.add_argument('--size', type=int, default=128)
@@ -61,12 +59,9 @@ if __name__ == '__main__':
         raise SystemExit(0)
     learns = {False: learner(False, a.arch, a.size, a.bs, a.steps), True: learner(True, a.arch, a.size, a.bs, a.steps)}
     for l in learns.values(): epoch_time(l, a.steps)  # warm-up: first-call allocations and kernel selection
-    wall, cpu = {k: [] for k in learns}, {k: [] for k in learns}
+    cs = {k: Candidate('bfloat16' if k else 'float32', None, a.steps) for k in learns}  # timed by TrainTimer: the training half only
     for _ in range(a.repeats):
         for k, l in learns.items():
-            w, c = epoch_time(l, a.steps); wall[k].append(w); cpu[k].append(c)
-    for k, name in ((False, 'float32 '), (True, 'bfloat16')):
-        print(f"{name}: wall {summary(wall[k])}/step; CPU {summary(cpu[k])}/step")
-    r_wall = statistics.median(wall[False]) / statistics.median(wall[True])
-    r_cpu = statistics.median(cpu[False]) / statistics.median(cpu[True])
-    print(f"bfloat16 is {r_wall:.2f}x faster than float32 per step (wall, medians); {r_cpu:.2f}x in CPU time")
+            w, c = epoch_time(l, a.steps); cs[k].wall.append(w * a.steps); cs[k].cpu.append(c * a.steps); cs[k].loads.append(load())
+    print(table(list(cs.values()), 'steps'))
+    print(f"bfloat16 is {cs[True].rate / cs[False].rate:.2f}x faster than float32 per step (wall, medians); {cs[True].cpu_rate / cs[False].cpu_rate:.2f}x in CPU time")

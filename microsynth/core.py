@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #b91ca8d2
 from __future__ import annotations
-import json, math, os, random, re, sys, tempfile
+import csv, io, json, math, os, random, re, struct, sys, tempfile, zlib
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage
 from PIL import Image
+from concurrent.futures import ProcessPoolExecutor
 
 # %% auto #0
-__all__ = ['KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'png_bytes', 'save_png',
-           'load_image', 'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device',
+__all__ = ['PNG_ZLIB', 'KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'png_bytes',
+           'save_png', 'load_image', 'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device',
            'torch_load_tensors', 'read_params', 'write_sample', 'on_disk', 'DatasetWriter', 'row_params',
            'read_dataset', 'load_sample', 'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay',
            'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
@@ -52,17 +53,26 @@ def atomic_write(path, data:bytes|str):
     return path
 
 # %% ../nbs/00_core.ipynb #755139c7
+PNG_ZLIB = dict(level=1, strategy=zlib.Z_RLE)  # the size/speed trade is measured in 02a_grains_generate
+
+def _png_chunk(kind:bytes, data:bytes) -> bytes: return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+
 def png_bytes(arr:np.ndarray) -> bytes:
-    "Encode `arr` as PNG: uint8 grey (H,W) or RGB (H,W,3); integer labels (H,W) as 16-bit. Same array → same bytes."
-    import io
+    "Encode `arr` as PNG: uint8 grey (H,W), RGB (H,W,3) or RGBA; integer labels (H,W) as 16-bit. Rows 'Up'-filtered, deflated with `PNG_ZLIB`. Same array → same bytes."
     arr = np.asarray(arr)
     if arr.ndim == 2 and arr.dtype != np.uint8:
         if not np.issubdtype(arr.dtype, np.integer): raise ValueError(f"a 2D image must be uint8 or integer labels, got {arr.dtype}")
         if arr.size and (arr.min() < 0 or arr.max() > 65535): raise ValueError("integer labels must lie in 0..65535 to be stored as 16-bit PNG")
-        im = Image.fromarray(arr.astype(np.uint16))
-    elif arr.dtype == np.uint8 and (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))): im = Image.fromarray(arr)
+        arr, depth, colour = arr.astype('>u2'), 16, 0  # PNG stores 16-bit samples big-endian
+    elif arr.dtype == np.uint8 and (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))): depth, colour = 8, (0 if arr.ndim == 2 else {3: 2, 4: 6}[arr.shape[2]])  # grey, RGB, RGBA
     else: raise ValueError(f"expected uint8 (H,W) or (H,W,3) or integer (H,W), got {arr.dtype} {arr.shape}")
-    buf = io.BytesIO(); im.save(buf, format='PNG', compress_level=6); return buf.getvalue()
+    if not arr.size: raise ValueError(f"a PNG needs at least one pixel, got shape {arr.shape}")
+    h, w = arr.shape[:2]; raw = np.ascontiguousarray(arr).view(np.uint8).reshape(h, -1)
+    f = np.empty((h, raw.shape[1] + 1), np.uint8); f[:, 0] = 2  # filter type 2 (Up) on every row: each byte minus the one above
+    f[0, 1:] = raw[0]; np.subtract(raw[1:], raw[:-1], out=f[1:, 1:])
+    z = zlib.compressobj(PNG_ZLIB['level'], zlib.DEFLATED, 15, 9, PNG_ZLIB['strategy'])
+    return (b'\x89PNG\r\n\x1a\n' + _png_chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, colour, 0, 0, 0))
+            + _png_chunk(b'IDAT', z.compress(f.tobytes()) + z.flush()) + _png_chunk(b'IEND', b''))
 
 def save_png(path, arr:np.ndarray):
     "Atomically write `arr` as PNG to `path`."
@@ -185,7 +195,7 @@ def _check_sample(sid, image, mask, labels, classes):
     if 'masks' in arrs:
         m = arrs['masks']
         if m.dtype != np.uint8 or m.ndim != 2: raise ValueError(f"sample {sid!r}: mask must be uint8 (H,W), got {m.dtype} {m.shape}")
-        bad = np.setdiff1d(np.unique(m), np.asarray(classes))
+        bad = np.setdiff1d(np.flatnonzero(np.bincount(m.ravel(), minlength=1)), np.asarray(classes))  # bincount: a pass, not a sort
         if bad.size: raise ValueError(f"sample {sid!r}: mask has values {bad[:5].tolist()} outside the classes {list(classes)}")
     if 'labels' in arrs:
         l = arrs['labels']
@@ -195,59 +205,79 @@ def _check_sample(sid, image, mask, labels, classes):
     return arrs
 
 # %% ../nbs/00_core.ipynb #660627b6
-def write_sample(path, sid:str, image=None, mask=None, labels=None, classes=(0, 1)) -> tuple:
-    "Write the files of sample `sid` (any of image, mask, labels) into dataset folder `path`, atomic per file, none left if one fails; returns the kinds written. Same arrays, same bytes: a retried task rewrites them unchanged."
-    path, arrs = Path(path), _check_sample(sid, image, mask, labels, tuple(classes))
+def write_sample(path, sid:str, image=None, mask=None, labels=None, classes=(0, 1)) -> list:
+    "Validate, encode and atomically write the PNGs of sample `sid` into dataset folder `path`; returns the kinds written. A sample failing half-way leaves none of its files."
+    arrs = _check_sample(sid, image, mask, labels, classes)
     try:
-        for kind, arr in arrs.items(): save_png(path/kind/f'{sid}.png', arr)
-    except BaseException:  # a sample that fails half-way leaves none of its files
-        for kind in arrs: (path/kind/f'{sid}.png').unlink(missing_ok=True)
+        for kind, arr in arrs.items(): save_png(Path(path)/kind/f'{sid}.png', arr)
+    except BaseException:
+        for kind in arrs: (Path(path)/kind/f'{sid}.png').unlink(missing_ok=True)
         raise
-    return tuple(arrs)
+    return list(arrs)
 
 def on_disk(path, sid:str, kinds=KINDS) -> bool:
     "Whether every file of sample `sid` of the given `kinds` is in dataset folder `path` (files are written atomically: one that exists is complete)."
     return all((Path(path)/k/f'{sid}.png').exists() for k in kinds)
 
+def _csv_lines(rows, cols) -> str:
+    "CSV lines of `rows` (dicts) over columns `cols` as pandas writes them: missing, None and NaN empty, quoted only where needed."
+    buf = io.StringIO(); out = csv.writer(buf, lineterminator='\n')
+    for r in rows: out.writerow(['' if (v := r.get(c)) is None or (isinstance(v, float) and math.isnan(v)) else v for c in cols])
+    return buf.getvalue()
+
+def _read_table(pf) -> tuple:
+    "The rows (dicts) and columns of the `params.csv` at `pf`, after dropping a last row a crash cut short (its sample is then made again)."
+    if not pf.exists(): return [], []
+    text = pf.read_text()
+    if not text.endswith('\n'): atomic_write(pf, text[:text.rfind('\n') + 1])
+    if not pf.stat().st_size: return [], []
+    df = read_params(pf); return df.to_dict('records'), list(df.columns)
+
+def _append(path, text:str):
+    "Append `text` to the file at `path` with O_APPEND writes (one, unless the system writes less)."
+    fd, data = os.open(path, os.O_WRONLY | os.O_APPEND), text.encode()
+    try:
+        while data: data = data[os.write(fd, data):]
+    finally: os.close(fd)
+
 # %% ../nbs/00_core.ipynb #5d1e7a20
 class DatasetWriter:
-    "Write samples and their parameter rows to a dataset folder: atomic per file, resumable, table flushed every `flush_every` samples."
+    "Write samples and their parameter rows to a dataset folder: atomic per file, resumable; rows appended to the table every `flush_every` samples."
     def __init__(self, path, classes=(0, 1), flush_every:int=32):
         self.path, self.classes, self.flush_every = check_out_dir(path, 'dataset folder'), tuple(classes), flush_every
         self.path.mkdir(parents=True, exist_ok=True)
         for tmp in self.path.rglob('.*.tmp'): tmp.unlink()  # leftovers of a killed run: never complete files
-        pf = self.path/PARAMS_FILE
-        self.rows = read_params(pf).to_dict('records') if pf.exists() else []
+        (self.rows, self.columns), self._new = _read_table(self.path/PARAMS_FILE), []
         self.ids = {str(r['id']) for r in self.rows}
         for f in (f for k in KINDS if (self.path/k).is_dir() for f in (self.path/k).glob('*.png') if f.stem not in self.ids):
             f.unlink()  # a sample whose row a killed run never recorded is not in the dataset: made again, never trusted (`on_disk`)
-        self._dirty = 0
 
     def __contains__(self, sid): return sid in self.ids
     def __len__(self): return len(self.rows)
 
-    def add(self, sid:str, params:dict, image=None, mask=None, labels=None):
+    def record(self, sid:str, params:dict) -> bool:
+        "Remember the `params` row of sample `sid`, whose files are complete (`write_sample`, here or in a worker process); False if `sid` is already in."
+        if sid in self.ids: return False
+        if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
+        row = {'id': sid, **{k: _cell(v) for k, v in params.items()}}
+        self.rows.append(row); self._new.append(row); self.ids.add(sid)
+        if len(self._new) >= self.flush_every: self.flush()
+        return True
+
+    def add(self, sid:str, params:dict, image=None, mask=None, labels=None) -> bool:
         "Write one sample (any of image, mask, labels) and remember its `params` row; skip it if `sid` is already complete."
         if sid in self.ids: return False
         if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
         write_sample(self.path, sid, image, mask, labels, self.classes)
-        return self.record(sid, params)
-
-    def record(self, sid:str, params:dict):
-        "Remember the `params` row of sample `sid` whose files are already written (by `write_sample`, here or in a worker); skip it if `sid` is known."
-        if sid in self.ids: return False
-        if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
-        # the row is recorded last: a sample counts as written only once all its files are complete
-        self.rows.append({'id': sid, **{k: _cell(v) for k, v in params.items()}})
-        self.ids.add(sid); self._dirty += 1
-        if self._dirty >= self.flush_every: self.flush()
-        return True
+        return self.record(sid, params)  # the row is recorded last: a sample counts as written once all its files are complete
 
     def flush(self):
-        "Atomically rewrite `params.csv` with every row so far."
-        if not self.rows: return
-        atomic_write(self.path/PARAMS_FILE, pd.DataFrame(self.rows).to_csv(index=False))
-        self._dirty = 0
+        "Append the rows not yet in `params.csv` in one write; the table is rewritten (atomically) only when a row brings a new column."
+        if not self._new: return
+        pf, cols = self.path/PARAMS_FILE, list(dict.fromkeys([*self.columns, *(k for r in self._new for k in r)]))
+        if cols != self.columns or not pf.exists(): atomic_write(pf, _csv_lines([dict(zip(cols, cols))], cols) + _csv_lines(self.rows, cols))
+        else: _append(pf, _csv_lines(self._new, cols))
+        self.columns, self._new = cols, []
 
     def close(self): self.flush()
     def __enter__(self): return self

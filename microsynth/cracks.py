@@ -193,17 +193,17 @@ def tiles_to(out, td, model:dict, ids, seed:int, size:int, n_best:int, roughness
     return rows
 
 def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, valid_frac:float=0.2,
-                        n_best:int=5, roughness:float=0.7, batch:int=64, client=None) -> Path:
-    "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`, here or a batch per task on the Dask cluster of `client`; resumable."
+                        n_best:int=5, roughness:float=0.7, batch:int=64, workers:int=1, client=None) -> Path:
+    "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`, a batch per task: here, on `workers` processes or on the Dask cluster of `client`; resumable."
     if td.params.get('folder') is None: raise ValueError("build the texture dictionary from a folder so that rows can rebuild it")
     check_number('n', n, 1, integer=True); check_number('size', size, 8, integer=True); check_number('seed', seed, 0, integer=True)
     check_number('valid_frac', valid_frac, 0, 0.5)  # every round(1/valid_frac)-th pair is held out: above 1/2 it would be all of them
-    check_scheduler(client)
+    check_number('workers', workers, 1, integer=True); check_scheduler(client)
     out = Path(out); tex_params = {f'tex_{k}': td.params[k] for k in _TEX_KEYS}
     with DatasetWriter(out) as w:
         todo = [i for i in range(n) if f'{i:06d}' not in w]
         jobs = [(todo[b0:b0+batch], seed, size, n_best, roughness, valid_frac, tex_params) for b0 in range(0, len(todo), batch)]
-        for job, (rows, why) in zip(jobs, run_tasks(tiles_to, jobs, (w.path.absolute(), td, model), client=client)):
+        for job, (rows, why) in zip(jobs, run_tasks(tiles_to, jobs, (w.path.absolute(), td, model), int(workers), client)):
             if why: raise RuntimeError(f"tiles {job[0][0]:06d}..{job[0][-1]:06d} of {out}: {why}")
             for sid, row in rows: w.record(sid, row)
     return out

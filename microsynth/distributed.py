@@ -69,7 +69,7 @@ def run_tasks(fn, jobs, common=(), workers:int=1, client=None, chunksize:int|Non
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
     if workers == 1 or len(jobs) < 2: yield from (_guarded(fn, common, j) for j in jobs); return
     ex = ProcessPoolExecutor(workers)
-    try: yield from ex.map(functools.partial(_guarded, fn, tuple(common)), jobs, chunksize=chunksize or max(1, min(8, len(jobs) // (4 * workers))))
+    try: yield from ex.map(functools.partial(_guarded, fn, tuple(common)), jobs, chunksize=chunksize or max(1, min(4, len(jobs) // (8 * workers))))  # small chunks: no worker idles long at the end
     finally: ex.shutdown(cancel_futures=True)
 
 # %% ../nbs/00e_distributed.ipynb #e0a1b2d1

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from .core import DatasetWriter, FAILED_FILE, on_disk, row_params, skip, write_failed, write_sample
 from .distributed import check_scheduler, run_tasks
-from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, render
+from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, perlin_table, render
 
 # %% auto #0
 __all__ = ['sample_seed', 'render_sample', 'render_to', 'render_row', 'generate']
@@ -57,6 +57,7 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
         todo, failed = [i for i in range(n) if f'{i:06d}' not in w], []
         jobs = [(i, seed, size, ranges, fixed) for i in todo]
+        if client is None and workers > 1 and len(jobs) > 1: perlin_table()  # the noise node table (~1 s), made once here: forked workers inherit it
         for k, (i, (row, why)) in enumerate(zip(todo, run_tasks(render_to, jobs, (w.path.absolute(),), int(workers), client))):
             if row: w.record(f'{i:06d}', row)
             else: skip(failed, f'{i:06d}', why, k + 1, len(todo))

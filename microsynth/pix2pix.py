@@ -165,8 +165,9 @@ class Pix2Pix:
         torch.manual_seed(c['seed'])  # same seed -> same initial weights
         self.G = init_weights(UnetGenerator(c['in_ch'], c['out_ch'], c['num_downs'], c['ngf'], c['dropout'])).to(self.device)
         self.D = init_weights(PatchDiscriminator(c['in_ch'] + c['out_ch'], c['ndf'], c['n_layers'])).to(self.device)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=c['lr'], betas=(c['beta1'], 0.999))
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=c['lr'], betas=(c['beta1'], 0.999))
+        self.fused = self.device.type in ('cpu', 'cuda')  # Adam as one kernel over all parameters, not a loop over tensors
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=c['lr'], betas=(c['beta1'], 0.999), fused=self.fused)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=c['lr'], betas=(c['beta1'], 0.999), fused=self.fused)
         rule = lambda e: 1. - max(0, e + 1 - c['n_epochs']) / float(c['n_epochs_decay'] + 1)  # reference 'linear' policy
         self.sched_G = torch.optim.lr_scheduler.LambdaLR(self.opt_G, rule)
         self.sched_D = torch.optim.lr_scheduler.LambdaLR(self.opt_D, rule)
@@ -254,6 +255,7 @@ def load_checkpoint(run:Pix2Pix, path) -> Pix2Pix:
     if s['fingerprint'] != run.fingerprint():
         raise ValueError(f"CHECKPOINT {path} is for architecture {s['arch']}, but this model is {run.arch}")
     for k in CKPT_STATE[:-1]: restore_state(path, k, getattr(run, k), s[k])
+    for opt in (run.opt_G, run.opt_D): opt.param_groups[0]['fused'] = run.fused  # an older checkpoint's Adam ran unfused
     run.epoch, run.history = s['epoch'], list(s['history'])
     r = s['rng']; n = r['numpy']
     torch.set_rng_state(r['torch']); random.setstate(r['python'])

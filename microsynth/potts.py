@@ -219,13 +219,13 @@ def volume_to(out, vseed:int, params:dict, todo, progress=None) -> list:
     return rows
 
 def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volumes:int=1, init='unique',
-                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, client=None) -> Path:
-    "Simulate `n_volumes` volumes (here, or one per task on the Dask cluster of `client`) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
+                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, workers:int=1, client=None) -> Path:
+    "Simulate `n_volumes` volumes (one task each: here, on `workers` processes or on the Dask cluster of `client`) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
     shape = _check_shape((size,) * 3 if isinstance(size, numbers.Integral) else size)
     if len(shape) != 3: raise ValueError(f"write_slices needs a 3D shape, got {shape}")
     if not isinstance(n_volumes, numbers.Integral) or n_volumes < 1: raise ValueError(f"n_volumes must be a positive int, got {n_volumes!r}")
     if not isinstance(spacing, numbers.Integral) or spacing < 1: raise ValueError(f"spacing must be a positive int, got {spacing!r}")
-    check_number('width', width, 1, integer=True); check_scheduler(client)  # before any simulation
+    check_number('width', width, 1, integer=True); check_number('workers', workers, 1, integer=True); check_scheduler(client)  # before any simulation
     check_number('mcs', mcs, 1, integer=True); check_number('kT', kT, 0); check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
     with DatasetWriter(out) as w:
         old, jobs = {str(r['id']): row_params(r) for r in w.rows}, []
@@ -239,7 +239,7 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
                                      f"({ {k: prev.get(k) for k in params} }); write to a new folder")
             todo = [(ax, i) for ax, i in sections if _section_id(vseed, ax, i) not in w]
             if todo: jobs.append((vseed, params, todo, progress))
-        for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), client=client)):
+        for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), int(workers), client)):
             if why: raise RuntimeError(f"volume {job[0]} of {out}: {why}")
             for sid, row in rows: w.record(sid, row)
     return Path(out)

@@ -69,6 +69,13 @@ def test_synth_dataset_regenerates_and_is_deterministic(tmp_path, td, model):
     synth_crack_dataset(a, 12, td, model, seed=2)                    # resume: the first 10 stay, 2 are added
     assert len(read_dataset(a)) == 12 and filecmp.cmp(a/'images'/'000003.png', b/'images'/'000003.png', shallow=False)
 
+def test_synth_dataset_same_bytes_any_worker_count(tmp_path, td, model):
+    one = synth_crack_dataset(tmp_path/'one', 6, td, model, seed=2, batch=4, workers=1)
+    two = synth_crack_dataset(tmp_path/'two', 6, td, model, seed=2, batch=4, workers=2)
+    files = sorted(p.relative_to(one) for p in one.rglob('*') if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob('*') if p.is_file()) and len(files) == 2 * 6 + 1
+    for f in files: assert (one/f).read_bytes() == (two/f).read_bytes(), f
+
 def test_source_groups_and_split():
     names = ['exp1_num_249594', 'exp2_num_249619', 'exp4_num_249762', 'exp1_num_32128', 'exp2_num_32153', 'exp1_num_339819', 'exp3_num_3223']
     g = mt_source_groups(names)

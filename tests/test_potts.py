@@ -71,6 +71,13 @@ def test_slices_dataset_roundtrip(tmp_path):
     write_slices(tmp_path / 'ds', 12, 3, seed=4, n_volumes=2, spacing=4)
     assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / 'ds').rglob('*.png')}
 
+def test_slices_same_bytes_any_worker_count(tmp_path):
+    one = write_slices(tmp_path / 'one', 12, 3, seed=4, n_volumes=2, spacing=3, workers=1)
+    two = write_slices(tmp_path / 'two', 12, 3, seed=4, n_volumes=2, spacing=3, workers=2)
+    files = lambda d: sorted(p.relative_to(d) for p in d.rglob('*') if p.is_file())
+    assert files(one) == files(two) and len(files(one)) == 2 * 3 * 4 * 2 + 1
+    for f in files(one): assert (one / f).read_bytes() == (two / f).read_bytes(), f
+
 def test_slicing_helpers():
     with pytest.raises(ValueError, match='width'): boundary_mask(np.ones((3, 3), int), 0)
     with pytest.raises(ValueError, match='spacing'): list(slice_volume(np.zeros((3, 3, 3)), spacing=0))
