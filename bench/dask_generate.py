@@ -9,7 +9,8 @@ a fresh folder; the two paths alternate, after one untimed warm-up run of each (
 
 Prints, per path, the median wall time per run with its spread (min-max), images/s, the CPU seconds of the whole
 process tree (this process, the pool's workers, the cluster's nannies and workers), and the ratio Dask / pool
-of the median throughputs, measured in this same run.
+of the median throughputs, measured in this same run; also the median of the per-repeat ratios (the two paths
+back to back, which a machine shared with other jobs disturbs least) and the ratio per CPU second.
 """
 import argparse, os, resource, shutil, statistics, tempfile, time
 from pathlib import Path
@@ -50,6 +51,8 @@ def main():
         walls = [w for w, _ in rs]; med[k] = statistics.median(walls)
         print(f"  {k:<5} wall {med[k]:.3f} s/run (spread {min(walls):.3f}-{max(walls):.3f}), {a.n / med[k]:.1f} images/s, "
               f"CPU {statistics.median(c for _, c in rs):.2f} s/run")
-    print(f"  throughput dask / pool: {med['pool'] / med['dask']:.3f}")
+    paired = [p[0] / d[0] for p, d in zip(res['pool'], res['dask'])]  # the two runs of one repeat, back to back
+    print(f"  throughput dask / pool: {med['pool'] / med['dask']:.3f} (ratio of medians); per repeat: median {statistics.median(paired):.3f}, "
+          f"spread {min(paired):.3f}-{max(paired):.3f}; per CPU second: {statistics.median(c for _, c in res['pool']) / statistics.median(c for _, c in res['dask']):.3f}")
 
 if __name__ == '__main__': main()
