@@ -51,7 +51,7 @@ def dask_client(client):
 def _dask_results(fn, jobs, common, client, chunksize=None):
     "`_guarded` results of `jobs` on the cluster of `client`, in job order, a Dask task per chunk of jobs; a task Dask gave up on (its workers kept dying) is failed items."
     with dask_client(client) as c:
-        k = chunksize or max(1, min(8, len(jobs) // (4 * max(1, sum(c.nthreads().values())))))  # as the pool's chunks: fewer, larger tasks
+        k = chunksize or max(1, min(32, len(jobs) // (2 * max(1, sum(c.nthreads().values())))))  # larger than the pool's: a Dask task costs more to schedule
         chunks = [jobs[i:i + k] for i in range(0, len(jobs), k)]
         shared = [c.scatter(x, broadcast=True, hash=False) for x in common]  # sent once per worker, not once per task
         futs = c.map(_guarded_chunk, [fn] * len(chunks), chunks, *[[s] * len(chunks) for s in shared], pure=False)

@@ -45,7 +45,7 @@ class KillOnce(WorkerPlugin):
 
 def test_a_worker_killed_mid_run_still_gives_the_same_dataset(dask_client, grains_here, tmp_path):
     marker = tmp_path/'killed'
-    dask_client.register_plugin(KillOnce(marker, nth=3), name='kill-once')
+    dask_client.register_plugin(KillOnce(marker, nth=2), name='kill-once')
     try: out = generate(16, tmp_path/'dask', size=64, seed=3, client=dask_client)
     finally: dask_client.unregister_worker_plugin('kill-once')
     assert marker.exists()                                                    # a worker did die during the run ...
