@@ -72,6 +72,7 @@ def _scheduled(a, make):
     if not getattr(a, 'scheduler', None): return make(None)
     with dask_client(a.scheduler) as c: return make(c)
 
+# %% ../nbs/00c_cli.ipynb #d2f3f222
 def _gen_grains(a):
     from microsynth.grains_generate import generate
     print(f"dataset: {_scheduled(a, lambda c: generate(a.n, a.out, size=a.size, seed=a.seed, workers=a.workers, progress=True, client=c))}")

@@ -240,17 +240,21 @@ def _append(path, text:str):
         while data: data = data[os.write(fd, data):]
     finally: os.close(fd)
 
+# %% ../nbs/00_core.ipynb #5d1e7a1e
+def _clear_leftovers(path:Path, ids:set):
+    "Remove what a killed run left in dataset folder `path`: temporary files (never complete) and sample files whose row (id in `ids`) was never recorded — made again, never trusted by `on_disk`."
+    for tmp in path.rglob('.*.tmp'): tmp.unlink()
+    for f in (f for k in KINDS if (path/k).is_dir() for f in (path/k).glob('*.png') if f.stem not in ids): f.unlink()
+
 # %% ../nbs/00_core.ipynb #5d1e7a20
 class DatasetWriter:
     "Write samples and their parameter rows to a dataset folder: atomic per file, resumable; rows appended to the table every `flush_every` samples."
     def __init__(self, path, classes=(0, 1), flush_every:int=32):
         self.path, self.classes, self.flush_every = check_out_dir(path, 'dataset folder'), tuple(classes), flush_every
         self.path.mkdir(parents=True, exist_ok=True)
-        for tmp in self.path.rglob('.*.tmp'): tmp.unlink()  # leftovers of a killed run: never complete files
         (self.rows, self.columns), self._new = _read_table(self.path/PARAMS_FILE), []
         self.ids = {str(r['id']) for r in self.rows}
-        for f in (f for k in KINDS if (self.path/k).is_dir() for f in (self.path/k).glob('*.png') if f.stem not in self.ids):
-            f.unlink()  # a sample whose row a killed run never recorded is not in the dataset: made again, never trusted (`on_disk`)
+        _clear_leftovers(self.path, self.ids)
 
     def __contains__(self, sid): return sid in self.ids
     def __len__(self): return len(self.rows)

@@ -208,6 +208,7 @@ def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, va
             for sid, row in rows: w.record(sid, row)
     return out
 
+# %% ../nbs/03a_cracks.ipynb #258b53ec
 @lru_cache(maxsize=4)
 def _dictionary(key):
     return build_dictionary(**{k[4:]: v for k, v in key if k[4:] not in ('dict_seed', 'folder')}, exemplars=dict(key)['tex_folder'], seed=dict(key)['tex_dict_seed'])

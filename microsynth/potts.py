@@ -218,6 +218,7 @@ def volume_to(out, vseed:int, params:dict, todo, progress=None) -> list:
         rows.append((sid, dict(params, axis=ax, index=i)))
     return rows
 
+# %% ../nbs/01_potts.ipynb #afdd8c7b
 def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volumes:int=1, init='unique',
                  axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, workers:int=1, client=None) -> Path:
     "Simulate `n_volumes` volumes (one task each: here, on `workers` processes or on the Dask cluster of `client`) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
