@@ -15,17 +15,16 @@ from .core import DatasetWriter, PARAMS_FILE, load_sample, read_dataset, row_par
 from .grains import RANGES, check_ranges
 from .grains_generate import generate, render_row
 from .cracks import LIMITS, synth_crack_dataset, synth_tile_from_row
-from .segmentation import Sample, as_rgb, predict_probs, stage_dls, train_progressive
+from .segmentation import dataset_samples, predict_probs, stage_dls, train_progressive
 from .postprocess import clean_boundaries, score_masks
 from .experiments import regime_table, paired_tests
 from .metrics import agresti_coull
 
 # %% auto #0
 __all__ = ['PROVENANCE', 'GRAIN_CONTINUOUS', 'GRAIN_INTEGER', 'ARMS', 'Generator', 'grain_generator', 'crack_generator',
-           'resolve_knobs', 'generator_params', 'perturb', 'parameter_rows', 'resample', 'regenerate',
-           'dataset_samples', 'score_samples', 'select_worst', 'clone_state', 'fine_tune', 'random_arm_seed',
-           'run_adaptive', 'compare', 'round_curve', 'plot_rounds', 'knob_hardness', 'plot_knobs', 'comparison',
-           'fmt_comparison', 'arm_tests', 'verdict']
+           'resolve_knobs', 'generator_params', 'perturb', 'parameter_rows', 'resample', 'regenerate', 'score_samples',
+           'select_worst', 'clone_state', 'fine_tune', 'random_arm_seed', 'run_adaptive', 'compare', 'round_curve',
+           'plot_rounds', 'knob_hardness', 'plot_knobs', 'comparison', 'fmt_comparison', 'arm_tests', 'verdict']
 
 # %% ../nbs/06_adaptive.ipynb #71aee643
 PROVENANCE = ('parent', 'round', 'perturbation')   # columns an added image carries beside its generator's parameters
@@ -135,14 +134,6 @@ def regenerate(row, gen:Generator) -> tuple:
     return gen.render(generator_params(row))
 
 # %% ../nbs/06_adaptive.ipynb #9207b125
-def dataset_samples(dataset, n:int=None) -> list:
-    "The first `n` (None: all) rows of `dataset` as `Sample`s (RGB image, {0,1} mask) named by their ids."
-    df = read_dataset(dataset)
-    out = []
-    for _, r in (df if n is None else df.head(n)).iterrows():
-        d = load_sample(r); out.append(Sample(str(r['id']), as_rgb(d['images']), d['masks'].astype(np.uint8), False))
-    return out
-
 def score_samples(model, samples, tile:int, threshold:float=0.5, post=None, device='cpu') -> pd.DataFrame:
     "Per-image scores: pixel error and IoUs of the thresholded boundary probability, mAP and ARI of the post-processed grains."
     post = post or partial(clean_boundaries, threshold=threshold)
@@ -195,7 +186,7 @@ def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, o
     missing = sorted({'train', 'valid', 'test'} - set(data))
     if missing: raise ValueError(f"data lacks the dataset(s) {missing}: give train, valid and test folders")
     parameter_rows(data['valid'], gen, k)
-    train, valid, test = (dataset_samples(data[p]) for p in ('train', 'valid', 'test'))
+    train, valid, test = (dataset_samples([data[p]], by_id=True) for p in ('train', 'valid', 'test'))
     bs, nb = train_kw.get('bs', 8), train_kw.get('batches_per_epoch')
     out = Path(out); shutil.rmtree(out, ignore_errors=True)
     t0 = time.time()
@@ -211,7 +202,7 @@ def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, o
             folder = out/arm/f'round{r}'
             if arm == 'adaptive': resample(data['valid'], gen, select_worst(scores, worst_frac), n_variations, folder, k, spread, seed, r)
             else: gen.generate(n_new, folder, seed=random_arm_seed(seed, r))
-            pool = (train if keep_train else []) + dataset_samples(folder)
+            pool = (train if keep_train else []) + dataset_samples([folder], by_id=True)
             state = fine_tune(learn, state, pool, valid[:bs], finetune_epochs, finetune_lr, bs, nb, 1000 * seed + r, device)
             scores = score(valid); vals.append(scores.assign(arm=arm, round=r))
             log(f"seed {seed} {arm:8s} round {r}: validation IoU {scores.boundary_iou.mean():.3f} ({time.time() - t0:.0f} s)")

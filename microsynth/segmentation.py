@@ -71,7 +71,7 @@ def _min_side(path) -> int:
 def _usable_rows(folders, min_size):
     "Rows with both image and mask, at least `min_size` a side (a smaller sample could not be cropped)."
     rows = [r for f in folders for _, r in read_dataset(f).iterrows() if isinstance(r.get('masks'), str) and isinstance(r.get('images'), str)]
-    return [r for r in rows if _min_side(r['images']) >= min_size]
+    return [r for r in rows if _min_side(r['images']) >= min_size] if min_size else rows
 
 def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:int=256, min_size:int=0, fallback=None):
     "Up to `n` synthetic `Sample`s drawn (seeded) from the datasets under `work_dir` (samples under `min_size` px left out), or from `fallback` (default: `fallback_dataset`); returns (samples, folders)."
@@ -334,10 +334,10 @@ def load_model(folder, device='cpu'):
     return model.eval().to(device), cfg
 
 # %% ../nbs/05_segmentation.ipynb #d15c7a11
-def dataset_samples(folders, min_size:int=0) -> list:
-    "The samples with image and mask of dataset `folders` (at least `min_size` px a side), as `Sample`s in table order."
+def dataset_samples(folders, min_size:int=0, by_id:bool=False) -> list:
+    "The samples with image and mask of dataset `folders` (at least `min_size` px a side), as `Sample`s in table order, named `<folder>/<id>` (`by_id`: by the id alone)."
     rows = _usable_rows([check_dir(f, 'dataset') for f in folders], min_size)
-    return [Sample(f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False)
+    return [Sample(str(r['id']) if by_id else f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False)
             for r in rows for d in [load_sample(r)]]
 
 def train_datasets(data, out, valid=None, crop:int=256, sizes=None, epochs:int=1, arch:str='resnet18', bs:int=8, lr:float=1e-3,
