@@ -7,8 +7,9 @@ a fresh folder; the two paths alternate, after one untimed warm-up run of each (
 
     python bench/dask_generate.py [--n 64] [--size 512] [--repeats 7]
 
-Prints, per path, the median wall time per run with its spread (min-max), images/s, the CPU seconds of the whole
-process tree (this process, the pool's workers, the cluster's nannies and workers), and the ratio Dask / pool
+Prints, per path, the median wall time per run with its spread (min-max), images/s, the CPU seconds and the minor
+page faults per image of the whole process tree (this process, the pool's workers, the cluster's nannies and
+workers; faults on Linux only), and the ratio Dask / pool
 of the median throughputs, measured in this same run; also the median of the per-repeat ratios (the two paths
 back to back, which a machine shared with other jobs disturbs least) and the ratio per CPU second.
 """
@@ -26,13 +27,21 @@ def tree_cpu() -> float:
         except psutil.Error: pass
     return t.user + t.system + c.ru_utime + c.ru_stime + live
 
+def tree_faults() -> int:
+    "Minor page faults of this process, its finished children and its live descendants (0 without /proc)."
+    me = psutil.Process(); n = resource.getrusage(resource.RUSAGE_SELF).ru_minflt + resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
+    for p in me.children(recursive=True):
+        try: n += int(Path(f'/proc/{p.pid}/stat').read_text().rsplit(')', 1)[1].split()[7])  # field 10, minflt
+        except (OSError, IndexError, ValueError): pass
+    return n
+
 def run_once(n, size, tmp, **kw):
     out = Path(tempfile.mkdtemp(dir=tmp))/'ds'
-    c, w = tree_cpu(), time.perf_counter()
+    c, f, w = tree_cpu(), tree_faults(), time.perf_counter()
     generate(n, out, size=size, seed=0, **kw)
-    w, c = time.perf_counter() - w, tree_cpu() - c
+    w, c, f = time.perf_counter() - w, tree_cpu() - c, tree_faults() - f
     shutil.rmtree(out.parent)
-    return w, c
+    return w, c, f
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -48,11 +57,11 @@ def main():
     print(f"{a.n} grain images of {a.size}² per run, {a.repeats} repeats, 2 workers; load average {os.getloadavg()[0]:.2f} at the end")
     med = {}
     for k, rs in res.items():
-        walls = [w for w, _ in rs]; med[k] = statistics.median(walls)
+        walls = [w for w, *_ in rs]; med[k] = statistics.median(walls)
         print(f"  {k:<5} wall {med[k]:.3f} s/run (spread {min(walls):.3f}-{max(walls):.3f}), {a.n / med[k]:.1f} images/s, "
-              f"CPU {statistics.median(c for _, c in rs):.2f} s/run")
+              f"CPU {statistics.median(c for _, c, _ in rs):.2f} s/run, {statistics.median(f for *_, f in rs) / a.n:,.0f} page faults/image")
     paired = [p[0] / d[0] for p, d in zip(res['pool'], res['dask'])]  # the two runs of one repeat, back to back
     print(f"  throughput dask / pool: {med['pool'] / med['dask']:.3f} (ratio of medians); per repeat: median {statistics.median(paired):.3f}, "
-          f"spread {min(paired):.3f}-{max(paired):.3f}; per CPU second: {statistics.median(c for _, c in res['pool']) / statistics.median(c for _, c in res['dask']):.3f}")
+          f"spread {min(paired):.3f}-{max(paired):.3f}; per CPU second: {statistics.median(c for _, c, _ in res['pool']) / statistics.median(c for _, c, _ in res['dask']):.3f}")
 
 if __name__ == '__main__': main()

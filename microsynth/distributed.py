@@ -4,7 +4,7 @@
 
 # %% ../nbs/00e_distributed.ipynb #e0a1b2c4
 from __future__ import annotations
-import contextlib, functools
+import contextlib, ctypes, functools, platform
 from concurrent.futures import ProcessPoolExecutor
 from .core import error_text
 
@@ -17,7 +17,22 @@ def _guarded(fn, common, job):
     try: return fn(*common, *job), None
     except Exception as e: return None, error_text(e)
 
-def _guarded_chunk(fn, chunk, *common): return [_guarded(fn, common, job) for job in chunk]
+def _guarded_chunk(fn, chunk, *common):
+    "A Dask task: `_guarded` over a chunk of jobs, in a worker whose heap is set for image-sized arrays (`_heap_for_arrays`)."
+    _heap_for_arrays()
+    return [_guarded(fn, common, job) for job in chunk]
+
+# %% ../nbs/00e_distributed.ipynb #e0a1b2e2
+_HEAP_SET = []  # non-empty once this process's heap is set
+
+def _heap_for_arrays(mmap_mb:int=32, trim_mb:int=64) -> bool:
+    "Once per process, glibc's `mallopt`: arrays below `mmap_mb` come from the heap, which keeps up to `trim_mb` of freed memory; True if set, False without glibc."
+    if _HEAP_SET: return True
+    if platform.libc_ver()[0] != 'glibc': return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # malloc.h
+    libc = ctypes.CDLL(None)
+    if libc.mallopt(M_MMAP_THRESHOLD, mmap_mb << 20) and libc.mallopt(M_TRIM_THRESHOLD, trim_mb << 20): _HEAP_SET.append(True)
+    return bool(_HEAP_SET)
 
 # %% ../nbs/00e_distributed.ipynb #e0a1b2c9
 _ADDRESS_HINT = "a distributed.Client or a scheduler address such as 'tcp://10.0.0.5:8786'"
@@ -68,7 +83,7 @@ def run_tasks(fn, jobs, common=(), workers:int=1, client=None, chunksize:int|Non
     if client is not None: yield from _dask_results(fn, jobs, tuple(common), client, chunksize); return
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
     if workers == 1 or len(jobs) < 2: yield from (_guarded(fn, common, j) for j in jobs); return
-    ex = ProcessPoolExecutor(workers)
+    ex = ProcessPoolExecutor(workers, initializer=_heap_for_arrays)
     try: yield from ex.map(functools.partial(_guarded, fn, tuple(common)), jobs, chunksize=chunksize or max(1, min(4, len(jobs) // (8 * workers))))  # small chunks: no worker idles long at the end
     finally: ex.shutdown(cancel_futures=True)
 
