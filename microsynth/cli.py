@@ -80,7 +80,7 @@ def _gen_grains(a):
 
 def _gen_potts(a):
     from microsynth.potts import write_slices
-    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, a.kT, a.seed, a.n, spacing=a.spacing, width=a.width, client=c))}")
+    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, a.kT, a.seed, a.n, spacing=a.spacing, width=a.width, workers=a.workers, client=c))}")
     return 0
 
 def _gen_cracks(a):
@@ -90,7 +90,7 @@ def _gen_cracks(a):
     from microsynth.textures import build_dictionary
     def make(c):
         td = build_dictionary(check_dir(a.textures or mtcracks_folder('free'), '--textures'), n_patches=a.patches, seed=a.seed)
-        return synth_crack_dataset(a.out, a.n, td, fit_crack_params(check_dir(a.cracks or mtcracks_folder('crack'), '--cracks')), size=a.size, seed=a.seed, client=c)
+        return synth_crack_dataset(a.out, a.n, td, fit_crack_params(check_dir(a.cracks or mtcracks_folder('crack'), '--cracks')), size=a.size, seed=a.seed, workers=a.workers, client=c)
     print(f"dataset: {_scheduled(a, make)}")
     return 0
 
@@ -117,11 +117,12 @@ def _generate_parsers(g):
         k.add_argument('--n', type=number_arg(1, integer=True), required=True, help=n_help)
         k.add_argument('--out', required=True, help='dataset folder (new, or one an earlier run with the same options wrote: it resumes)')
         k.add_argument('--scheduler', metavar='ADDRESS', help='run the tasks on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 (same bytes as without)')
-        if name != 'translate': k.add_argument('--seed', type=number_arg(0, integer=True), default=0)
+        if name != 'translate':
+            k.add_argument('--seed', type=number_arg(0, integer=True), default=0)
+            k.add_argument('--workers', type=number_arg(1, integer=True), default=1, help='processes working in parallel, without --scheduler (same bytes for any number)')
         k.set_defaults(fn=fn); return k
     k = kind('grains', 'random grain images (image, boundary mask, grain labels)', 'number of images', _gen_grains)
     k.add_argument('--size', type=number_arg(1, integer=True), default=512, help='image side in pixels')
-    k.add_argument('--workers', type=number_arg(1, integer=True), default=1, help='processes rendering in parallel, without --scheduler (same bytes for any number)')
     k = kind('potts', 'sections of 3D Potts grain-growth volumes (labels, boundary masks)', 'number of volumes (a task each)', _gen_potts)
     k.add_argument('--size', type=number_arg(2, integer=True), default=64, help='volume side in sites')
     k.add_argument('--mcs', type=number_arg(1, integer=True), default=100, help='Monte Carlo steps')

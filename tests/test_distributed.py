@@ -58,3 +58,12 @@ def test_generate_on_the_command_line_with_a_scheduler(dask_client, grains_here,
     rc, out, err = cli('generate', 'grains', '--n', 16, '--out', tmp_path/'g', '--size', 64, '--seed', 3, '--scheduler', dask_client.scheduler.address)
     assert rc == 0 and out.strip() == f"dataset: {tmp_path/'g'}", err
     same_tree(grains_here, tmp_path/'g')
+
+def test_generate_potts_on_the_command_line_with_workers(tmp_path):
+    "`--workers` for every generator that renders locally: potts sections from 2 processes are the bytes of 1."
+    from test_bad_inputs import cli
+    args = ('generate', 'potts', '--n', 2, '--size', 8, '--mcs', 2, '--spacing', 4, '--seed', 1)
+    for w in (1, 2):
+        rc, out, err = cli(*args, '--out', tmp_path/f'w{w}', '--workers', w)
+        assert rc == 0 and out.strip() == f"dataset: {tmp_path/f'w{w}'}", err
+    same_tree(tmp_path/'w1', tmp_path/'w2')
