@@ -157,7 +157,7 @@ def _train(a):
     from microsynth.segmentation import train_datasets
     try: sizes = [int(s) for s in a.sizes.split(',')] if a.sizes else None
     except ValueError: raise ValueError(f"--sizes must be sizes in px separated by commas, e.g. 128,256; got {a.sizes!r}") from None
-    train_datasets(a.data, a.out, a.valid, a.crop, sizes, a.epochs, a.arch, a.bs, a.lr, a.seed, a.pretrained, a.device)
+    train_datasets(a.data, a.out, a.valid, a.crop, sizes, a.epochs, a.arch, a.bs, a.lr, a.seed, a.pretrained, a.device, a.downscale)
     if not rank_distrib(): print(f"model: {a.out}")  # rank 0 alone wrote the model
     return 0
 
@@ -168,6 +168,7 @@ def add_train_parser(sub):
     t.add_argument('--out', required=True, help='model folder to write (model.pth + model.json, for predict)')
     t.add_argument('--valid', help='dataset folder to validate on (default: every 5th sample of DATA)')
     t.add_argument('--crop', type=number_arg(8, integer=True), default=256, help='training crop side in px')
+    t.add_argument('--downscale', type=number_arg(1, integer=True), default=1, help='bin the images DOWNSCALE x DOWNSCALE first (the crop is taken after; predict bins the same way)')
     t.add_argument('--sizes', help='progressive stage sizes up to the crop, e.g. 128,256 (default: the crop alone)')
     t.add_argument('--epochs', type=number_arg(1, integer=True), default=1, help='epochs per stage')
     t.add_argument('--arch', default='resnet18')

@@ -47,12 +47,12 @@ def synthetic_model(syn, real, seed:int, train_kw:dict, cache:dict|None=None, de
     if cache is not None: cache[key] = learn
     return learn
 
-def score_methods(model, real, tile:int, methods, post_width:int=3, n_test:int=None, device='cpu', splits=('test',)) -> pd.DataFrame:
-    "Per-image scores of `model` on each of `splits` for each post-processing method (a `+tta` suffix: on flip-averaged predictions), its parameters picked on the validation crops."
+def score_methods(model, real, tile:int, methods, post_width:int=3, n_test:int=None, device='cpu', splits=('test',), downscale:int=1) -> pd.DataFrame:
+    "Per-image scores of `model` on each of `splits` for each post-processing method (a `+tta` suffix: on flip-averaged predictions), its parameters picked on the validation crops; `downscale`: the binning the model was trained at."
     sets = {k: real[k][:n_test] if n_test and k == 'test' else real[k] for k in dict.fromkeys(['valid', *splits])}
     probs = {}  # (split, tta) -> probability maps, each predicted once
     def pred(k, tta):
-        if (k, tta) not in probs: probs[k, tta] = [predict_probs(model, s.image, tile, tile // 4, device, tta=tta) for s in sets[k]]
+        if (k, tta) not in probs: probs[k, tta] = [predict_probs(model, s.image, tile, tile // 4, device, tta=tta, downscale=downscale) for s in sets[k]]
         return probs[k, tta]
     out = []
     for m in methods:
@@ -75,7 +75,7 @@ def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_k
         learn = train_progressive(r, [], real['valid'], seed=seed, device=device, init=body.model.state_dict(), **train_kw)
     elif use == 'mix' and not r: learn = synthetic_model(synthetic, real, seed, train_kw, cache, device)
     else: learn = train_progressive(r, list(synthetic) if use == 'mix' else [], real['valid'], seed=seed, device=device, **train_kw)
-    df = score_methods(learn.model, real, learn.crop, methods, post_width, n_test, device)
+    df = score_methods(learn.model, real, learn.crop, methods, post_width, n_test, device, downscale=learn.downscale)
     df.insert(0, 'regime', name); df.insert(1, 'seed', seed); df.insert(2, 'pool', pool if use != 'none' else '')
     df['n_real'] = len(r); df['n_synthetic'] = len(synthetic) if use != 'none' else 0; df['train_s'] = time.time() - t0
     return df
@@ -89,7 +89,7 @@ def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, meth
     for p in candidates:
         samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size, references=real['train'], width=width)
         learn = synthetic_model(samples[p], real, seed, train_kw, cache, device)
-        sc = score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, splits=('train', 'valid', 'test'))
+        sc = score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, splits=('train', 'valid', 'test'), downscale=learn.downscale)
         sel, te = sc[sc.split != 'test'], sc[sc.split == 'test']  # a synthetic-only model has seen no real crop: all but the test ones judge it
         rows.append(dict(pool=p, n_synthetic=len(samples[p]), select_crops=len(sel), select_mAP=sel.mAP.mean(), select_ARI=sel.ARI.mean(), test_mAP=te.mAP.mean(), test_ARI=te.ARI.mean()))
     tab = pd.DataFrame(rows).set_index('pool')

@@ -167,7 +167,7 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
         t0 = time.time()
         try:  # every per-image failure skips that image only, leaving none of its files
             im = _predict_input(f, seen)
-            mask = boundaries_from(predict_probs(model, im, tile, overlap, device, progress=sys.stdout.isatty(), tta=spec.get('tta', False)), **post)
+            mask = boundaries_from(predict_probs(model, im, tile, overlap, device, progress=sys.stdout.isatty(), tta=spec.get('tta', False), downscale=cfg['downscale']), **post)
             row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
             save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
             save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))

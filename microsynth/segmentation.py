@@ -14,6 +14,7 @@ from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask,
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
+from skimage.transform import resize
 from .core import boundary_mask, check_device, check_dir, check_number, check_out_dir, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample, work_path
 from .distributed import distrib_ctx
 from .metrics import instances_from_boundaries, mask_grains
@@ -22,8 +23,8 @@ from .precision import add_precision, autocast, use_bf16
 # %% auto #0
 __all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'find_datasets',
            'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations', 'pool_samples', 'annotated',
-           'MixedDL', 'colour_tfms', 'stage_dls', 'make_learner', 'train_progressive', 'predict_probs', 'save_model',
-           'load_model', 'dataset_samples', 'train_datasets']
+           'MixedDL', 'colour_tfms', 'stage_dls', 'downscaled', 'make_learner', 'train_progressive', 'predict_probs',
+           'save_model', 'load_model', 'dataset_samples', 'train_datasets']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -198,6 +199,16 @@ def stage_dls(real, synthetic, valid, crop:int, size:int, bs:int=8, real_share:f
     vdl = TfmdDL(dsets(list(valid)), bs=bs, shuffle=False, after_item=after_item, after_batch=[after_batch[0], after_batch[-1]], device=device)
     return DataLoaders(tdl, vdl, device=device)
 
+# %% ../nbs/05_segmentation.ipynb #b1a2c3d5
+def downscaled(s, k:int=1):
+    "`s` (anything with `image` and `mask`, e.g. a `Sample`) binned `k`×`k`: the image averaged over each block, the mask max-pooled (a block touching a boundary is boundary); the last rows and columns that do not fill a block are dropped."
+    check_number('downscale', k, 1, integer=True)
+    if k == 1: return s
+    im, m = as_rgb(s.image), np.asarray(s.mask); h, w = (m.shape[0] // k) * k, (m.shape[1] // k) * k
+    if not h or not w: raise ValueError(f"{getattr(s, 'name', 'sample')!r} is {m.shape[0]}x{m.shape[1]}, smaller than one {k}x{k} block")
+    im = im[:h, :w].reshape(h // k, k, w // k, k, 3).mean((1, 3)).round().astype(np.uint8)
+    return s._replace(image=im, mask=m[:h, :w].reshape(h // k, k, w // k, k).max((1, 3)))
+
 # %% ../nbs/05_segmentation.ipynb #e71f8868
 def _arch(name):
     if not hasattr(tvm, name): raise ValueError(f"unknown arch {name!r}: use a torchvision ResNet name such as 'resnet18', 'resnet34', 'resnet50'")
@@ -216,12 +227,13 @@ def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weigh
 # %% ../nbs/05_segmentation.ipynb #ca7b1977
 def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet18', pretrained:bool=False, bs:int=8,
                       real_share:float=0.5, batches_per_epoch:int=None, lr:float=1e-3, use_lr_find:bool=False,
-                      boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False, bf16:bool|None=None, init:dict|None=None, colour:float=0.):
-    "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...], from `init` weights if given, colours jittered by `colour` (`colour_tfms`); returns the Learner (`learn.history`: a row per stage)."
+                      boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False, bf16:bool|None=None, init:dict|None=None, colour:float=0., downscale:int=1):
+    "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...], from `init` weights if given, colours jittered by `colour` (`colour_tfms`), every sample binned `downscale`×`downscale` (`downscaled`); returns the Learner (`learn.history`: a row per stage)."
     if not stages: raise ValueError("give at least one stage (size, epochs, all_layers)")
     if stages[-1][0] != crop: raise ValueError(f"the last stage must train at the crop size {crop}, got {stages[-1][0]}")
     from fastai.torch_core import num_distrib
     if use_lr_find and num_distrib() > 1: raise ValueError("use_lr_find: each process would find its own rate; give lr when training on several processes")
+    real, synthetic, valid = ([downscaled(s, downscale) for s in x] for x in (real, synthetic, valid))
     set_seed(seed)
     learn, hist = None, []
     for i, (size, epochs, all_layers) in enumerate(stages):
@@ -241,7 +253,7 @@ def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet
         vals = learn.recorder.values[-1] if learn.recorder.values else [float('nan')] * 3
         hist.append(dict(stage=i + 1, size=size, epochs=epochs, all_layers=all_layers, lr=stage_lr, train_loss=vals[0], valid_loss=vals[1], dice=vals[2]))
         if verbose: print(hist[-1])
-    learn.history, learn.crop = hist, crop
+    learn.history, learn.crop, learn.downscale = hist, crop, downscale
     return learn
 
 # %% ../nbs/05_segmentation.ipynb #6f4bbd05
@@ -253,10 +265,14 @@ def _starts(n, tile, step):
 _FLIPS = ((), (-1,), (-2,), (-2, -1))  # test-time augmentation: the identity and the three flips of a tile
 
 @torch.no_grad()
-def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, progress:bool=False, bf16:bool|None=None, tta:bool=False) -> np.ndarray:
-    "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`; `tta`: the mean over the four flips of each tile)."
+def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, progress:bool=False, bf16:bool|None=None, tta:bool=False, downscale:int=1) -> np.ndarray:
+    "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`; `tta`: the mean over the four flips of each tile; `downscale`: of the image binned that much, for a model trained so, resized back)."
     if overlap < 0 or overlap >= tile: raise ValueError(f"overlap must be in 0..tile-1={tile - 1}, got {overlap}")
     im = as_rgb(image); H, W = im.shape[:2]
+    if downscale != 1:
+        small = downscaled(Sample('image', im, np.zeros((H, W), np.uint8), False), downscale).image
+        p = predict_probs(model, small, tile, overlap, device, bs, progress, bf16, tta)
+        return resize(p, (H, W), order=1, mode='edge', anti_aliasing=False).astype(np.float32)
     ph, pw = max(tile - H, 0), max(tile - W, 0)
     if ph or pw: im = np.pad(im, ((0, ph), (0, pw), (0, 0)), mode='reflect' if min(H, W) > 1 else 'edge')
     h, w = im.shape[:2]
@@ -291,6 +307,8 @@ def _read_config(folder:Path) -> dict:
     if not (isinstance(arch, str) and arch.startswith('resnet') and hasattr(tvm, arch)): raise _not_ours(folder, f"{CONFIG_FILE}: arch {arch!r} is not a torchvision ResNet")
     if n_out != 2 or isinstance(n_out, bool): raise _not_ours(folder, f"{CONFIG_FILE}: n_out {n_out!r}, expected 2 classes (grain, boundary)")
     if not isinstance(crop, int) or isinstance(crop, bool) or crop < 1: raise _not_ours(folder, f"{CONFIG_FILE}: crop {crop!r} is not a tile size in pixels")
+    ds = cfg.setdefault('downscale', 1)  # folders saved before binning existed: full size
+    if not isinstance(ds, int) or isinstance(ds, bool) or ds < 1: raise _not_ours(folder, f"{CONFIG_FILE}: downscale {ds!r} is not a binning factor (an integer >= 1)")
     return cfg
 
 def _load_weights(model, folder:Path, cfg:dict):
@@ -308,17 +326,18 @@ def _load_weights(model, folder:Path, cfg:dict):
 # %% ../nbs/05_segmentation.ipynb #c38b0570
 MODEL_FILE, CONFIG_FILE = 'model.pth', 'model.json'
 
-def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess:dict|None=None) -> Path:
-    "Save weights and a JSON config (arch, n_out, crop, and the post-processing spec `predict` applies) to `folder`."
+def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess:dict|None=None, downscale:int|None=None) -> Path:
+    "Save weights and a JSON config (arch, n_out, crop, the binning `downscale` it was trained at, and the post-processing spec `predict` applies) to `folder`."
     model = getattr(learn_or_model, 'model', learn_or_model)
     arch = arch or getattr(learn_or_model, 'arch_name', None); crop = crop or getattr(learn_or_model, 'crop', None)
     if arch is None or crop is None: raise ValueError("save_model needs arch and crop (given, or set on the Learner by train_progressive)")
-    _arch(arch); check_number('crop', crop, 1, integer=True)
+    downscale = downscale or getattr(learn_or_model, 'downscale', 1)
+    _arch(arch); check_number('crop', crop, 1, integer=True); check_number('downscale', downscale, 1, integer=True)
     folder = Path(folder)
     buf = io.BytesIO(); torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buf)
     # weights first, config last: load_model needs both, so a killed save never leaves a loadable half
     atomic_write(folder/MODEL_FILE, buf.getvalue())
-    atomic_write(folder/CONFIG_FILE, json.dumps(dict(arch=arch, n_out=2, crop=int(crop), classes=['grain', 'boundary'], normalize='imagenet',
+    atomic_write(folder/CONFIG_FILE, json.dumps(dict(arch=arch, n_out=2, crop=int(crop), downscale=int(downscale), classes=['grain', 'boundary'], normalize='imagenet',
                                                 **({} if postprocess is None else dict(postprocess=dict(postprocess)))), indent=1))
     return folder
 
@@ -341,16 +360,16 @@ def dataset_samples(folders, min_size:int=0, by_id:bool=False) -> list:
             for r in rows for d in [load_sample(r)]]
 
 def train_datasets(data, out, valid=None, crop:int=256, sizes=None, epochs:int=1, arch:str='resnet18', bs:int=8, lr:float=1e-3,
-                   seed:int=0, pretrained:bool=False, device='cpu'):
-    "Train the U-Net (`train_progressive`, a stage per size of `sizes`, default just `crop`) on dataset folders `data`, validated on dataset `valid` (else every 5th sample), and save it to `out`: in this process, or in each process `torchrun`/`accelerate launch` started (data parallel; rank 0 alone writes `out`); returns the Learner."
+                   seed:int=0, pretrained:bool=False, device='cpu', downscale:int=1):
+    "Train the U-Net (`train_progressive`, a stage per size of `sizes`, default just `crop`, images binned `downscale`×`downscale`) on dataset folders `data`, validated on dataset `valid` (else every 5th sample), and save it to `out`: in this process, or in each process `torchrun`/`accelerate launch` started (data parallel; rank 0 alone writes `out`); returns the Learner."
     from fastai.torch_core import num_distrib, rank_distrib
-    out = check_out_dir(out, 'model folder'); check_number('crop', crop, 8, integer=True); check_number('epochs', epochs, 1, integer=True)
+    out = check_out_dir(out, 'model folder'); check_number('crop', crop, 8, integer=True); check_number('epochs', epochs, 1, integer=True); check_number('downscale', downscale, 1, integer=True)
     sizes = list(sizes or [crop])
     if sizes[-1] != crop or any(s > crop for s in sizes): raise ValueError(f"sizes must grow to the crop {crop}, got {sizes}")
     if device == 'cuda' and num_distrib() > 1: device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"  # one GPU per process
-    train = dataset_samples(data if isinstance(data, (list, tuple)) else [data], crop)
-    val = dataset_samples([valid], crop) if valid else train[::5]
+    train = dataset_samples(data if isinstance(data, (list, tuple)) else [data], crop * downscale)
+    val = dataset_samples([valid], crop * downscale) if valid else train[::5]
     if not valid: train = [s for i, s in enumerate(train) if i % 5]
-    learn = train_progressive([], train, val, [(s, epochs, True) for s in sizes], crop, arch, pretrained, bs, lr=lr, seed=seed, device=device)
+    learn = train_progressive([], train, val, [(s, epochs, True) for s in sizes], crop, arch, pretrained, bs, lr=lr, seed=seed, device=device, downscale=downscale)
     if not rank_distrib(): save_model(learn, out)
     return learn

@@ -68,6 +68,22 @@ def test_save_reload_same_masks(model_dir):
     assert a.shape == (100, 100) and np.array_equal(a > 0.5, b > 0.5)
     with pytest.raises(FileNotFoundError, match='save_model'): load_model(folder.parent)
 
+def test_a_binned_model_predicts_as_it_was_trained(tmp_path, monkeypatch):
+    "downscale=2: the model folder records it, predict bins its input the same way, and masks come back at full size."
+    import microsynth.postprocess as pp
+    learn = train_progressive(toys(3, size=128, real=True), [], toys(1, size=128, seed=2), [[32, 1, True]], crop=32, bs=2, batches_per_epoch=1, seed=0, downscale=2)
+    assert learn.downscale == 2 and learn.dls.train.one_batch()[0].shape[-1] == 32
+    folder = save_model(learn, tmp_path/'m')
+    assert load_model(folder)[1]['downscale'] == 2
+    src = tmp_path/'in'; src.mkdir(); save_png(src/'a.png', toys(1, size=90, seed=4)[0].image)
+    seen = []
+    def spy(*a, **k): seen.append(k.get('downscale')); return predict_probs(*a, **k)
+    monkeypatch.setattr(pp, 'predict_probs', spy)
+    assert predict(folder, src, tmp_path/'out')['done'] == ['a.png'] and seen == [2]
+    assert load_image(tmp_path/'out'/'masks'/'a.png').shape[:2] == (90, 90)
+    cfg = json.loads((folder/'model.json').read_text()); cfg['downscale'] = 0; (folder/'model.json').write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match='downscale 0 is not a binning factor'): load_model(folder)
+
 def test_predict_folder_with_corrupt_image(model_dir, tmp_path, capsys):
     folder, _ = model_dir
     src = tmp_path/'in'; src.mkdir()
