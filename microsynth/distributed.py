@@ -5,7 +5,7 @@
 # %% ../nbs/00e_distributed.ipynb #e0a1b2c4
 from __future__ import annotations
 import contextlib, ctypes, functools, platform
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from .core import error_text
 
 # %% auto #0
@@ -64,7 +64,7 @@ def dask_client(client):
 
 # %% ../nbs/00e_distributed.ipynb #e0a1b2ca
 def _dask_results(fn, jobs, common, client, chunksize=None):
-    "`_guarded` results of `jobs` on the cluster of `client`, in job order, a Dask task per chunk of jobs; a task Dask gave up on (its workers kept dying) is failed items."
+    "`_guarded` results of `jobs` on the cluster of `client`, in job order, a Dask task per chunk of jobs; a task Dask gave up on (its workers kept dying) is failed items; one the scheduler forgot as a worker died is submitted once more."
     with dask_client(client) as c:
         k = chunksize or max(1, min(32, len(jobs) // (2 * max(1, sum(c.nthreads().values())))))  # larger than the pool's: a Dask task costs more to schedule
         chunks = [jobs[i:i + k] for i in range(0, len(jobs), k)]
@@ -72,8 +72,12 @@ def _dask_results(fn, jobs, common, client, chunksize=None):
         futs = c.map(_guarded_chunk, [fn] * len(chunks), chunks, *[[s] * len(chunks) for s in shared], pure=False)
         try:
             for f, chunk in zip(futs, chunks):
-                try: yield from f.result()
-                except Exception as e: yield from [(None, f"task lost on the cluster: {error_text(e)}")] * len(chunk)
+                try: res = f.result()
+                except CancelledError:  # forgotten by the scheduler while a worker died: once more (a task rewrites the same bytes)
+                    try: res = c.submit(_guarded_chunk, fn, chunk, *shared, pure=False).result()
+                    except Exception as e: res = [(None, f"task lost on the cluster: {error_text(e)}")] * len(chunk)
+                except Exception as e: res = [(None, f"task lost on the cluster: {error_text(e)}")] * len(chunk)
+                yield from res
                 f.release()
         finally: c.cancel(futs)
 
