@@ -18,30 +18,27 @@ from pathlib import Path
 import psutil
 from microsynth.grains_generate import generate
 
-def tree_cpu() -> float:
-    "CPU seconds (user + system) of this process, its finished children and its live descendants."
-    me = psutil.Process(); t = me.cpu_times(); c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    live = 0.
-    for p in me.children(recursive=True):
-        try: ct = p.cpu_times(); live += ct.user + ct.system
-        except psutil.Error: pass
-    return t.user + t.system + c.ru_utime + c.ru_stime + live
+def _minflt(pid) -> int:
+    "Minor page faults of live process `pid` (0 without /proc)."
+    try: return int(Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[7])  # field 10, minflt
+    except (OSError, IndexError, ValueError): return 0
 
-def tree_faults() -> int:
-    "Minor page faults of this process, its finished children and its live descendants (0 without /proc)."
-    me = psutil.Process(); n = resource.getrusage(resource.RUSAGE_SELF).ru_minflt + resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
-    for p in me.children(recursive=True):
-        try: n += int(Path(f'/proc/{p.pid}/stat').read_text().rsplit(')', 1)[1].split()[7])  # field 10, minflt
-        except (OSError, IndexError, ValueError): pass
-    return n
+def tree_usage() -> tuple:
+    "CPU seconds (user + system) and minor page faults of this process, its finished children and its live descendants."
+    me, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu, faults = me.ru_utime + me.ru_stime + c.ru_utime + c.ru_stime, me.ru_minflt + c.ru_minflt
+    for p in psutil.Process().children(recursive=True):
+        try: ct = p.cpu_times(); cpu += ct.user + ct.system; faults += _minflt(p.pid)
+        except psutil.Error: pass
+    return cpu, faults
 
 def run_once(n, size, tmp, **kw):
     out = Path(tempfile.mkdtemp(dir=tmp))/'ds'
-    c, f, w = tree_cpu(), tree_faults(), time.perf_counter()
+    (c, f), w = tree_usage(), time.perf_counter()
     generate(n, out, size=size, seed=0, **kw)
-    w, c, f = time.perf_counter() - w, tree_cpu() - c, tree_faults() - f
+    (c1, f1), w = tree_usage(), time.perf_counter() - w
     shutil.rmtree(out.parent)
-    return w, c, f
+    return w, c1 - c, f1 - f
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -72,10 +72,9 @@ def _dask_results(fn, jobs, common, client, chunksize=None):
         futs = c.map(_guarded_chunk, [fn] * len(chunks), chunks, *[[s] * len(chunks) for s in shared], pure=False)
         try:
             for f, chunk in zip(futs, chunks):
-                try: res = f.result()
-                except CancelledError:  # forgotten by the scheduler while a worker died: once more (a task rewrites the same bytes)
-                    try: res = c.submit(_guarded_chunk, fn, chunk, *shared, pure=False).result()
-                    except Exception as e: res = [(None, f"task lost on the cluster: {error_text(e)}")] * len(chunk)
+                try:
+                    try: res = f.result()
+                    except CancelledError: res = c.submit(_guarded_chunk, fn, chunk, *shared, pure=False).result()  # forgotten by the scheduler while a worker died: once more (a task rewrites the same bytes)
                 except Exception as e: res = [(None, f"task lost on the cluster: {error_text(e)}")] * len(chunk)
                 yield from res
                 f.release()

@@ -23,8 +23,8 @@ from .precision import add_precision, autocast, use_bf16
 # %% auto #0
 __all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'find_datasets',
            'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations', 'pool_samples', 'annotated',
-           'MixedDL', 'colour_tfms', 'stage_dls', 'downscaled', 'make_learner', 'train_progressive', 'predict_probs',
-           'save_model', 'load_model', 'dataset_samples', 'train_datasets']
+           'MixedDL', 'colour_tfms', 'stage_dls', 'binned', 'downscaled', 'make_learner', 'train_progressive',
+           'predict_probs', 'save_model', 'load_model', 'dataset_samples', 'train_datasets']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -200,14 +200,22 @@ def stage_dls(real, synthetic, valid, crop:int, size:int, bs:int=8, real_share:f
     return DataLoaders(tdl, vdl, device=device)
 
 # %% ../nbs/05_segmentation.ipynb #b1a2c3d5
+def _blocks(a:np.ndarray, k:int, what:str='image') -> np.ndarray:
+    "`a` (H,W,...) as (H//k, k, W//k, k, ...) blocks; the last rows and columns that do not fill a block are dropped."
+    check_number('downscale', k, 1, integer=True)
+    h, w = a.shape[0] // k, a.shape[1] // k
+    if not h or not w: raise ValueError(f"{what!r} is {a.shape[0]}x{a.shape[1]}, smaller than one {k}x{k} block")
+    return a[:h * k, :w * k].reshape(h, k, w, k, *a.shape[2:])
+
+def binned(image:np.ndarray, k:int=1, what:str='image') -> np.ndarray:
+    "RGB uint8 `image` (grey or RGB) averaged over `k`×`k` blocks."
+    return _blocks(as_rgb(image), k, what).mean((1, 3)).round().astype(np.uint8)
+
 def downscaled(s, k:int=1):
-    "`s` (anything with `image` and `mask`, e.g. a `Sample`) binned `k`×`k`: the image averaged over each block, the mask max-pooled (a block touching a boundary is boundary); the last rows and columns that do not fill a block are dropped."
+    "`s` (anything with `image`, `mask` and `name`, e.g. a `Sample`) binned `k`×`k`: the image averaged over each block (`binned`), the mask max-pooled (a block touching a boundary is boundary)."
     check_number('downscale', k, 1, integer=True)
     if k == 1: return s
-    im, m = as_rgb(s.image), np.asarray(s.mask); h, w = (m.shape[0] // k) * k, (m.shape[1] // k) * k
-    if not h or not w: raise ValueError(f"{getattr(s, 'name', 'sample')!r} is {m.shape[0]}x{m.shape[1]}, smaller than one {k}x{k} block")
-    im = im[:h, :w].reshape(h // k, k, w // k, k, 3).mean((1, 3)).round().astype(np.uint8)
-    return s._replace(image=im, mask=m[:h, :w].reshape(h // k, k, w // k, k).max((1, 3)))
+    return s._replace(image=binned(s.image, k, s.name), mask=_blocks(np.asarray(s.mask), k, s.name).max((1, 3)))
 
 # %% ../nbs/05_segmentation.ipynb #e71f8868
 def _arch(name):
@@ -269,10 +277,10 @@ def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device=
     "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`; `tta`: the mean over the four flips of each tile; `downscale`: of the image binned that much, for a model trained so, resized back)."
     if overlap < 0 or overlap >= tile: raise ValueError(f"overlap must be in 0..tile-1={tile - 1}, got {overlap}")
     im = as_rgb(image); H, W = im.shape[:2]
-    if downscale != 1:
-        small = downscaled(Sample('image', im, np.zeros((H, W), np.uint8), False), downscale).image
-        p = predict_probs(model, small, tile, overlap, device, bs, progress, bf16, tta)
-        return resize(p, (H, W), order=1, mode='edge', anti_aliasing=False).astype(np.float32)
+    if downscale != 1:  # the binned image's map, brought back over the blocks it covers; rows and columns past the last block repeat the edge
+        p = predict_probs(model, binned(im, downscale), tile, overlap, device, bs, progress, bf16, tta)
+        p = resize(p, (p.shape[0] * downscale, p.shape[1] * downscale), order=1, mode='edge', anti_aliasing=False)
+        return np.pad(p, ((0, H - p.shape[0]), (0, W - p.shape[1])), mode='edge').astype(np.float32)
     ph, pw = max(tile - H, 0), max(tile - W, 0)
     if ph or pw: im = np.pad(im, ((0, ph), (0, pw), (0, 0)), mode='reflect' if min(H, W) > 1 else 'edge')
     h, w = im.shape[:2]
