@@ -14,6 +14,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, cKDTree
 from scipy.special import ndtri
 from .core import check_number
+from .metrics import instances_from_boundaries
 
 # %% auto #0
 __all__ = ['RANGES', 'RECIPE', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_labels', 'voronoi_edges',
@@ -246,8 +247,8 @@ def rasterise(pts, L, off, H:int, W:int, w:int, periodic:bool):
     return m if periodic else m[e:e + H, e:e + W]
 
 def grain_labels(mask, periodic:bool, min_area:int=4):
-    "Grains = 4-connected regions of `~mask`, labelled 1..K (0 = boundary); on a torus merged across edges; regions under `min_area` px join the boundary."
-    lab, K = ndimage.label(~mask)
+    "Grains = 4-connected regions of `~mask` (`metrics.instances_from_boundaries`), labelled 1..K (0 = boundary); on a torus merged across edges; regions under `min_area` px join the boundary."
+    lab = instances_from_boundaries(mask); K = int(lab.max())
     if periodic and K:
         pairs = np.concatenate([np.stack([lab[:, 0], lab[:, -1]], 1), np.stack([lab[0], lab[-1]], 1)])
         pairs = pairs[(pairs > 0).all(1)]
