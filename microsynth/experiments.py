@@ -13,7 +13,7 @@ from .postprocess import boundaries_from, pick_postprocess, score_masks
 # %% auto #0
 __all__ = ['SYNTHETIC_USE', 'METRICS', 'real_subset', 'check_regimes', 'synthetic_model', 'score_methods', 'run_regime',
            'choose_pool', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table', 'paired_tests', 'fmt_table',
-           'method_table']
+           'method_table', 'synthetic_gains']
 
 # %% ../nbs/05c_experiments.ipynb #f29fe007
 SYNTHETIC_USE = ('none', 'mix', 'pretrain')
@@ -166,3 +166,12 @@ def method_table(results, metrics=('mAP', 'ARI')) -> pd.DataFrame:
     tests = [dict(method=m, vs=methods[0], metric=k, n=len(ps[m]), mean_diff=float((ps[methods[0]][k] - ps[m][k]).mean()),
                   p=paired_ttest(ps[methods[0]][k].to_numpy(), ps[m].loc[ps[methods[0]].index, k].to_numpy())[1]) for m in methods[1:] for k in metrics]
     return tab, pd.DataFrame(tests)
+
+# %% ../nbs/05c_experiments.ipynb #b6f1c2a7
+def synthetic_gains(results, regimes, metrics=('mAP', 'ARI'), method:str|None=None) -> pd.DataFrame:
+    "What the synthetic images add: a paired t-test over seeds of each regime that uses them against the real-only regime of the same real % (`paired_tests`); empty if there is none."
+    real_only = {pct: name for name, pct, use in regimes if use == 'none'}
+    pairs = [(name, real_only[pct]) for name, pct, use in regimes if use != 'none' and pct in real_only]
+    if not pairs: return pd.DataFrame(columns=['regime', 'vs', 'metric', 'n_seeds', 'mean_diff', 't', 'p'])
+    return pd.concat([paired_tests(results[results.regime.isin(ab)], ab[1], metrics, method) for ab in pairs], ignore_index=True)
+
