@@ -178,7 +178,7 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
     out = check_out_dir(Path(out or Path('runs')/profile).resolve(), 'out')
     nbs, kernel, overrides = sequence(nbs_path, only), kernel or _kernel(), dict(overrides or {})
     declared_by, overrides = {nb: declared_parameters(nb) for nb in nbs}, check_overrides(overrides, nbs)
-    summary = dict(profile=profile, kernel=kernel, overrides=overrides, notebooks={}, metrics={})
+    summary = dict(profile=profile, kernel=kernel, overrides=overrides, **_kept(out, profile, nbs))
     save = lambda: atomic_write(out/'summary.json', json.dumps(summary, indent=1))
     for nb in nbs:
         declared = declared_by[nb]
@@ -193,7 +193,7 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
             except pm.PapermillExecutionError as e:
                 entry = dict(status='failed', seconds=round(time.time() - t0, 1), cell=e.exec_count, error=f'{e.ename}: {e.evalue}')
                 summary['notebooks'][nb.stem] = entry; summary.update(_closing(nbs)); save()
-                log(f'notebooks: {len(summary["metrics"])} passed, 1 failed')
+                log(f'notebooks: {sum(n.stem in summary["metrics"] for n in nbs)} passed, 1 failed')
                 log(f'report: {write_report(out, nbs_path)}')
                 raise RunError(f"{nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue} (executed copy: {res})") from None
         metrics = json.loads(mfile.read_text()) if mfile.exists() else {}
@@ -224,6 +224,15 @@ def machine_info() -> dict:
 def _closing(nbs) -> dict:
     "What `run` adds to the summary when it stops: the planned sequence, the time and the machine."
     return dict(sequence=[nb.stem for nb in nbs], finished=time.strftime('%Y-%m-%d %H:%M:%S %Z'), machine=machine_info())
+
+# %% ../nbs/00b_runner.ipynb #c7e1a2b4
+def _kept(out:Path, profile:str, nbs) -> dict:
+    "What `out/summary.json` recorded for notebooks outside `nbs` (an earlier `--only` run of the same `profile`), so runs in parts add up to one summary."
+    f = out/'summary.json'
+    old = json.loads(f.read_text()) if f.is_file() else {}
+    if old.get('profile') != profile: return dict(notebooks={}, metrics={})  # nothing there, or another scale: start afresh
+    stems = {nb.stem for nb in nbs}
+    return {k: {t: v for t, v in old.get(k, {}).items() if t not in stems} for k in ('notebooks', 'metrics')}
 
 # %% ../nbs/00b_runner.ipynb #46a86464
 def render_notebook(nb_file, nbs_path=None) -> Path:
@@ -303,7 +312,7 @@ def write_report(out, nbs_path=None) -> Path:
     if nbs_path is None:
         try: nbs_path = default_nbs_path()
         except FileNotFoundError: pass  # images that markdown cells link then stay links
-    stems = list(dict.fromkeys([*s.get('sequence', []), *s['notebooks']]))  # run order, with those never reached
+    stems = sorted({*s.get('sequence', []), *s['notebooks']})  # card order (names start with their number), with those never reached
     status = [_status(s['notebooks'].get(t)) for t in stems]
     head = [('profile', f'<code>{escape(s["profile"])}</code>'), ('finished', escape(s.get('finished', 'not recorded'))),
             ('notebooks', ', '.join(f'{status.count(k)} {k}' for k in ('ok', 'failed', 'not run') if k in status)),
