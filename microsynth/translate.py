@@ -20,7 +20,7 @@ from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_st
 # %% auto #0
 __all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'translate_mask', 'label_datasets',
            'make_voronoi_dataset', 'translate_to', 'translate_dataset', 'image_features', 'hist_w1', 'tiles',
-           'realism_gap', 'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores']
+           'realism_gap', 'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores', 'line_contrast']
 
 # %% ../nbs/04a_translate.ipynb #aa80e3a2
 def weights_id(net:torch.nn.Module) -> str:
@@ -179,3 +179,12 @@ def boundary_scores(masks, imgs, score=edge_boundary_iou) -> dict:
     k = len(masks) // 2  # half the list away: neighbours (adjacent sections of one Potts volume) share their grains
     chance = [score(*common(m, i)) for m, i in zip(masks[k:] + masks[:k], imgs)]
     return dict(own=float(np.nanmean(own)), chance=float(np.nanmean(chance)))
+
+# %% ../nbs/04a_translate.ipynb #a4c8e2d6
+def line_contrast(mask:np.ndarray, img:np.ndarray) -> float:
+    "(mean grey of `mask`'s boundary band - mean grey of the grains) / grey std of the grains: > 0 a light line, < 0 a dark one (nan without both)."
+    mask, img = np.asarray(mask) > 0, np.asarray(img)
+    if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
+    g = rgb2gray(img) if img.ndim == 3 else img / 255.
+    if mask.all() or not mask.any() or not g[~mask].std(): return float("nan")
+    return float((g[mask].mean() - g[~mask].mean()) / g[~mask].std())
