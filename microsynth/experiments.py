@@ -9,11 +9,12 @@ import numpy as np, pandas as pd
 from .metrics import paired_ttest, agresti_coull
 from .segmentation import train_progressive, predict_probs, pool_samples
 from .postprocess import boundaries_from, pick_postprocess, score_masks
+from .translate import line_contrast
 
 # %% auto #0
 __all__ = ['SYNTHETIC_USE', 'METRICS', 'real_subset', 'check_regimes', 'synthetic_model', 'score_methods', 'run_regime',
-           'choose_pool', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table', 'paired_tests', 'fmt_table',
-           'method_table', 'synthetic_gains']
+           'mean_line_contrast', 'choose_pool', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table', 'paired_tests',
+           'fmt_table', 'method_table', 'synthetic_gains']
 
 # %% ../nbs/05c_experiments.ipynb #f29fe007
 SYNTHETIC_USE = ('none', 'mix', 'pretrain')
@@ -81,6 +82,10 @@ def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_k
     return df
 
 # %% ../nbs/05c_experiments.ipynb #b22dd705
+def mean_line_contrast(samples) -> float:
+    "`line_contrast` (04a) of each `Sample`'s mask and image, averaged (undefined ones left out): how a pool draws its boundaries."
+    return float(np.nanmean([line_contrast(s.mask, s.image) for s in samples]))
+
 def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, method:str='watershed', post_width:int=3,
                 cache:dict|None=None, device='cpu', min_size:int=0, n_test:int=None, width:int|None=None):
     "Synthetic-only model per pool in `candidates` (masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice) and on the test crops (comparison); returns (best pool, its samples, table)."
@@ -91,7 +96,8 @@ def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, meth
         learn = synthetic_model(samples[p], real, seed, train_kw, cache, device)
         sc = score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, splits=('train', 'valid', 'test'), downscale=learn.downscale)
         sel, te = sc[sc.split != 'test'], sc[sc.split == 'test']  # a synthetic-only model has seen no real crop: all but the test ones judge it
-        rows.append(dict(pool=p, n_synthetic=len(samples[p]), select_crops=len(sel), select_mAP=sel.mAP.mean(), select_ARI=sel.ARI.mean(), test_mAP=te.mAP.mean(), test_ARI=te.ARI.mean()))
+        rows.append(dict(pool=p, n_synthetic=len(samples[p]), select_crops=len(sel), select_mAP=sel.mAP.mean(), select_ARI=sel.ARI.mean(),
+                         test_mAP=te.mAP.mean(), test_ARI=te.ARI.mean(), line_contrast=mean_line_contrast(samples[p])))
     tab = pd.DataFrame(rows).set_index('pool')
     best = (tab.select_mAP + tab.select_ARI).idxmax()
     return best, samples[best], tab

@@ -149,11 +149,16 @@ def label_image(mask:np.ndarray) -> np.ndarray:
     return np.repeat(((1 - np.asarray(mask)) * 255).astype(np.uint8)[..., None], 3, 2)
 
 # %% ../nbs/04a_translate.ipynb #5ca50fbc
+def _mask_and_grey(mask, img):
+    "`mask` as booleans and `img` as grey floats in [0, 1], refused if their sizes differ."
+    mask, img = np.asarray(mask) > 0, np.asarray(img)
+    if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
+    return mask, rgb2gray(img) if img.ndim == 3 else img / 255.
+
 def edge_boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2, low:float=0.8, high:float=0.9) -> float:
     "IoU of the boundary band `mask` and Canny edges of `img` (grey, `sigma`, thresholds at gradient quantiles `low`/`high`), both dilated by `tol` px."
-    mask, img = np.asarray(mask), np.asarray(img)
-    if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
-    edges = canny(rgb2gray(img) if img.ndim == 3 else img / 255., sigma=sigma, low_threshold=low, high_threshold=high, use_quantiles=True)
+    mask, grey = _mask_and_grey(mask, img)
+    edges = canny(grey, sigma=sigma, low_threshold=low, high_threshold=high, use_quantiles=True)
     st = ndimage.generate_binary_structure(2, 1)
     a, b = (ndimage.binary_dilation(m > 0, st, iterations=tol) if tol else m > 0 for m in (mask, edges))
     u = (a | b).sum()
@@ -161,11 +166,10 @@ def edge_boundary_iou(mask:np.ndarray, img:np.ndarray, sigma:float=2., tol:int=2
 
 def edge_auc(mask:np.ndarray, img:np.ndarray, sigma:float=1.5, tol:int=2, away:int=4) -> float:
     "ROC AUC of `img`'s gradient magnitude (grey, Gaussian `sigma`) for pixels within `tol` px of `mask`'s boundary vs pixels over `away` px from it (nan if either set is empty)."
-    mask, img = np.asarray(mask) > 0, np.asarray(img)
-    if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
+    mask, grey = _mask_and_grey(mask, img)
     near, far = ndimage.binary_dilation(mask, iterations=tol), ~ndimage.binary_dilation(mask, iterations=away)
     if not near.any() or not far.any(): return float("nan")  # a section with one grain, or all within `away` px of a boundary: undefined
-    g = ndimage.gaussian_gradient_magnitude(rgb2gray(img) if img.ndim == 3 else img / 255., sigma)
+    g = ndimage.gaussian_gradient_magnitude(grey, sigma)
     return float(roc_auc_score(np.r_[np.ones(near.sum()), np.zeros(far.sum())], np.r_[g[near], g[far]]))
 
 def boundary_scores(masks, imgs, score=edge_boundary_iou) -> dict:
@@ -183,8 +187,6 @@ def boundary_scores(masks, imgs, score=edge_boundary_iou) -> dict:
 # %% ../nbs/04a_translate.ipynb #a4c8e2d6
 def line_contrast(mask:np.ndarray, img:np.ndarray) -> float:
     "(mean grey of `mask`'s boundary band - mean grey of the grains) / grey std of the grains: > 0 a light line, < 0 a dark one (nan without both)."
-    mask, img = np.asarray(mask) > 0, np.asarray(img)
-    if mask.shape != img.shape[:2]: raise ValueError(f"mask {mask.shape} and image {img.shape[:2]} sizes differ")
-    g = rgb2gray(img) if img.ndim == 3 else img / 255.
+    mask, g = _mask_and_grey(mask, img)
     if mask.all() or not mask.any() or not g[~mask].std(): return float("nan")
     return float((g[mask].mean() - g[~mask].mean()) / g[~mask].std())
