@@ -1,11 +1,13 @@
-"""Training step time of the segmentation U-Net on the CPU: float32 against bfloat16 autocast, in the same run.
+"""Training step time of the segmentation U-Net on the CPU: float32 against bfloat16 autocast, or (with --against)
+one U-Net against another in float32, in the same run.
 
 The loop is the project's own: `stage_dls` (mixed real + synthetic batches, fastai augmentation) and `make_learner`
-(fastai ResNet-U-Net, boundary-weighted cross-entropy), trained with `fit` for a few batches. The images are random
+(the CPU U-Net or a fastai ResNet-U-Net, `BoundaryLoss`), trained with `fit` for a few batches. The images are random
 (the time of a step does not depend on them). float32 and bfloat16 epochs alternate, so a busy neighbour slows both
 alike; each prints the median and spread of the repeats, wall and CPU time, and the ratio.
 
     python bench/segmentation.py [--arch resnet18] [--size 128] [--bs 8] [--steps 5] [--repeats 5] [--threads 2]
+    python bench/segmentation.py --arch unet_cpu --against resnet18   # the CPU U-Net against the resnet18 one, float32
 """
 import argparse, os, sys, time
 from pathlib import Path
@@ -42,14 +44,41 @@ def epoch_time(learn, steps):
     return t.wall / steps, t.cpu / steps
 
 
+def timed(learns:dict, steps:int, repeats:int) -> dict:
+    "A `Candidate` per learner of `learns` {name: learner}, their training epochs timed in turns after one warm-up epoch each."
+    for l in learns.values(): epoch_time(l, steps)  # warm-up: first-call allocations and kernel selection
+    cs = {k: Candidate(k, None, steps) for k in learns}  # timed by TrainTimer: the training half only
+    for _ in range(repeats):
+        for k, l in learns.items():
+            w, c = epoch_time(l, steps)
+            cs[k].wall.append(w * steps)
+            cs[k].cpu.append(c * steps)
+            cs[k].loads.append(load())
+    return cs
+
+
+def against(a):
+    "`a.arch` against `a.against`, both in float32: how many times the steps per second."
+    learns = {a.arch: learner(False, a.arch, a.size, a.bs, a.steps), a.against: learner(False, a.against, a.size, a.bs, a.steps)}
+    cs = timed(learns, a.steps, a.repeats)
+    print(table(list(cs.values()), 'steps'))
+    print(f"{a.arch} takes {cs[a.arch].rate / cs[a.against].rate:.2f}x the steps per second of {a.against} (wall, medians, float32); "
+          f"{cs[a.arch].cpu_rate / cs[a.against].cpu_rate:.2f}x in CPU time")
+
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--arch', default='resnet18'); ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--bs', type=int, default=8); ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--repeats', type=int, default=5); ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--force-bf16', action='store_true', help='time bfloat16 even where the CPU only emulates it (slow)')
+    ap.add_argument('--against', metavar='ARCH', help='time --arch against this U-Net in float32 instead of float32 against bfloat16')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.against:
+        print(f"torch {torch.__version__}, {a.threads} threads, batch {a.bs}x{a.size}², {a.steps} steps per epoch, {a.repeats} repeats, float32")
+        against(a)
+        raise SystemExit(0)
     print(f"torch {torch.__version__}, {a.threads} threads, {a.arch} U-Net, batch {a.bs}x{a.size}², {a.steps} steps per epoch, "
           f"{a.repeats} repeats; this CPU computes bfloat16 natively: {cpu_has_bf16()}")
     if not cpu_has_bf16() and not a.force_bf16:
@@ -57,11 +86,7 @@ if __name__ == '__main__':
         print("no native bfloat16 on this CPU (no avx512_bf16/amx_bf16 flag): microsynth trains in float32 here; "
               "nothing to compare (--force-bf16 times the emulated path anyway)")
         raise SystemExit(0)
-    learns = {False: learner(False, a.arch, a.size, a.bs, a.steps), True: learner(True, a.arch, a.size, a.bs, a.steps)}
-    for l in learns.values(): epoch_time(l, a.steps)  # warm-up: first-call allocations and kernel selection
-    cs = {k: Candidate('bfloat16' if k else 'float32', None, a.steps) for k in learns}  # timed by TrainTimer: the training half only
-    for _ in range(a.repeats):
-        for k, l in learns.items():
-            w, c = epoch_time(l, a.steps); cs[k].wall.append(w * a.steps); cs[k].cpu.append(c * a.steps); cs[k].loads.append(load())
+    learns = {'float32': learner(False, a.arch, a.size, a.bs, a.steps), 'bfloat16': learner(True, a.arch, a.size, a.bs, a.steps)}
+    cs = timed(learns, a.steps, a.repeats)
     print(table(list(cs.values()), 'steps'))
-    print(f"bfloat16 is {cs[True].rate / cs[False].rate:.2f}x faster than float32 per step (wall, medians); {cs[True].cpu_rate / cs[False].cpu_rate:.2f}x in CPU time")
+    print(f"bfloat16 is {cs['bfloat16'].rate / cs['float32'].rate:.2f}x faster than float32 per step (wall, medians); {cs['bfloat16'].cpu_rate / cs['float32'].cpu_rate:.2f}x in CPU time")

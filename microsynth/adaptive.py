@@ -135,13 +135,13 @@ def regenerate(row, gen:Generator) -> tuple:
 
 # %% ../nbs/06_adaptive.ipynb #9207b125
 def score_samples(model, samples, tile:int, threshold:float=0.5, post=None, device='cpu') -> pd.DataFrame:
-    "Per-image scores: pixel error and IoUs of the thresholded boundary probability, mAP and ARI of the post-processed grains."
+    "Per-image scores: pixel error and IoUs of the thresholded boundary probability; boundary F, intercept error, mAP and ARI of the post-processed grains (07_metrics)."
     post = post or partial(clean_boundaries, threshold=threshold)
     probs = [predict_probs(model, s.image, tile, tile // 4, device) for s in samples]
     raw = [(p > threshold).astype(np.uint8) for p in probs]
     df = score_masks(raw, samples)[['name', 'pixel_error', 'mean_iou', 'boundary_iou', 'boundary_iou_tol', 'n_pixels', 'n_wrong']].copy()
     grains = score_masks([post(p) for p in probs], samples)
-    df['mAP'], df['ARI'] = grains['mAP'].to_numpy(), grains['ARI'].to_numpy()
+    for k in ('boundary_F', 'boundary_P', 'boundary_R', 'intercept_error', 'dG', 'mAP', 'ARI'): df[k] = grains[k].to_numpy()
     df['n_tp'] = [int(((m == 1) & (s.mask == 1)).sum()) for m, s in zip(raw, samples)]
     df['n_union'] = [int(((m == 1) | (s.mask == 1)).sum()) for m, s in zip(raw, samples)]
     return df
@@ -281,9 +281,9 @@ def fmt_comparison(tab:pd.DataFrame) -> pd.DataFrame:
                          'error pooled [AC]': [f"{a:.3f} [{l:.3f}, {h:.3f}]" for a, l, h in zip(tab.pixel_error_pooled, tab.pixel_error_lo, tab.pixel_error_hi)],
                          'IoU': f('boundary_iou', 'boundary_iou_std'),
                          'IoU pooled [AC]': [f"{a:.3f} [{l:.3f}, {h:.3f}]" for a, l, h in zip(tab.iou_pooled, tab.iou_lo, tab.iou_hi)],
-                         'mean IoU': f('mean_iou', 'mean_iou_std'), 'mAP': f('mAP', 'mAP_std'), 'runs': tab.seeds}, index=tab.index)
+                         'mean IoU': f('mean_iou', 'mean_iou_std'), 'boundary F': f('boundary_F', 'boundary_F_std'), 'mAP': f('mAP', 'mAP_std'), 'runs': tab.seeds}, index=tab.index)
 
-def arm_tests(tests:pd.DataFrame, metrics=('pixel_error', 'boundary_iou', 'mean_iou', 'mAP')) -> pd.DataFrame:
+def arm_tests(tests:pd.DataFrame, metrics=('pixel_error', 'boundary_iou', 'mean_iou', 'boundary_F', 'mAP')) -> pd.DataFrame:
     "Paired two-tailed t-test over runs, adaptive vs random, per test set and metric (`experiments.paired_tests`)."
     return pd.concat([paired_tests(g.rename(columns={'arm': 'regime'}), 'random', metrics).assign(set=name)
                       for name, g in tests.groupby('set', sort=False)], ignore_index=True)

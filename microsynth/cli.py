@@ -4,7 +4,7 @@
 
 # %% ../nbs/00c_cli.ipynb #d6027959
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, shlex, sys
 from pathlib import Path
 
 # %% auto #0
@@ -32,7 +32,9 @@ def _run(a):
     from microsynth.runner import run, parse_overrides
     out = check_out_dir(a.out or Path('runs')/a.profile, '--out')
     if a.nbs: check_dir(a.nbs, '--nbs')
-    s = run(a.profile, out=out, only=a.only, nbs_path=a.nbs, overrides=parse_overrides(a.set))
+    command = shlex.join(['microsynth', 'run', '--profile', a.profile, *(['--only', *a.only] if a.only else []), '--out', str(out),
+                          *(['--nbs', a.nbs] if a.nbs else []), *[w for s in a.set or [] for w in ('--set', s)]])  # recorded with each notebook it runs
+    s = run(a.profile, out=out, only=a.only, nbs_path=a.nbs, overrides=parse_overrides(a.set), command=command)
     print(f"summary: {out.resolve()/'summary.json'}")
     print(f"report: {out.resolve()/'index.html'}")  # the last line: open it in a browser
     return 0

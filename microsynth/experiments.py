@@ -5,19 +5,23 @@
 # %% ../nbs/05c_experiments.ipynb #1d0fad4d
 from __future__ import annotations
 import json, time
+from pathlib import Path
 import numpy as np, pandas as pd
 from .metrics import paired_ttest, agresti_coull
 from .segmentation import train_progressive, predict_probs, pool_samples
-from .postprocess import boundaries_from, pick_postprocess, score_masks
+from .postprocess import boundaries_from, pick_postprocess, score_masks, objective_score
+from .baselines import train_forest, forest_probs
 from .translate import line_contrast
 
 # %% auto #0
-__all__ = ['SYNTHETIC_USE', 'METRICS', 'real_subset', 'check_regimes', 'synthetic_model', 'score_methods', 'run_regime',
-           'mean_line_contrast', 'choose_pool', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table', 'paired_tests',
-           'fmt_table', 'method_table', 'synthetic_gains']
+__all__ = ['SYNTHETIC_USE', 'FOREST', 'METRICS', 'MEDIAN_METRICS', 'LOWER_IS_BETTER', 'HEADLINE', 'real_subset', 'check_regimes',
+           'synthetic_model', 'unet_maps', 'forest_maps', 'score_methods', 'run_regime', 'mean_line_contrast',
+           'choose_pool', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table', 'paired_tests', 'fmt_table',
+           'method_table', 'synthetic_gains', 'forest_gaps', 'plot_regimes']
 
 # %% ../nbs/05c_experiments.ipynb #f29fe007
 SYNTHETIC_USE = ('none', 'mix', 'pretrain')
+FOREST = 'forest'  # a regime of the random forest of 05b on the real share: what a metallographer would use instead
 
 def real_subset(pool, pct, seed:int=0) -> list:
     "`pct` % of the real training `pool` (at least one sample), drawn with `seed`; `pct` must be in (0, 100]."
@@ -28,12 +32,12 @@ def real_subset(pool, pct, seed:int=0) -> list:
     return [pool[i] for i in sorted(np.random.default_rng(seed).permutation(len(pool))[:k])]
 
 def check_regimes(regimes) -> list:
-    "Each regime as (name, real %, synthetic use); a clear error for a malformed one."
+    "Each regime as (name, real %, how): how synthetic images take part in a U-Net's training (`SYNTHETIC_USE`), or `FOREST`; a clear error for a malformed one."
     out = []
     for r in regimes:
         if not isinstance(r, (list, tuple)) or len(r) != 3: raise ValueError(f"a regime is [name, real %, synthetic use], got {r!r}")
         name, pct, use = r
-        if use not in SYNTHETIC_USE: raise ValueError(f"regime {name!r}: synthetic use must be one of {SYNTHETIC_USE}, got {use!r}")
+        if use not in (*SYNTHETIC_USE, FOREST): raise ValueError(f"regime {name!r}: synthetic use must be one of {(*SYNTHETIC_USE, FOREST)}, got {use!r}")
         if pct not in (None, 0): real_subset([0], pct)  # checks the percentage
         if not pct and use != 'mix': raise ValueError(f"regime {name!r} has an empty training pool: no real % and synthetic use {use!r} (use 'mix')")
         out.append((str(name), pct or 0, use))
@@ -48,37 +52,63 @@ def synthetic_model(syn, real, seed:int, train_kw:dict, cache:dict|None=None, de
     if cache is not None: cache[key] = learn
     return learn
 
-def score_methods(model, real, tile:int, methods, post_width:int=3, n_test:int=None, device='cpu', splits=('test',), downscale:int=1) -> pd.DataFrame:
-    "Per-image scores of `model` on each of `splits` for each post-processing method (a `+tta` suffix: on flip-averaged predictions), its parameters picked on the validation crops; `downscale`: the binning the model was trained at."
+def unet_maps(learn, device='cpu'):
+    "`maps(image, tta)`: the boundary probability of a U-Net `Learner` of `train_progressive` (tiles of its crop, its binning, its precision)."
+    def maps(image, tta):
+        return predict_probs(learn.model, image, tile=learn.crop, overlap=learn.crop // 4, device=device, tta=tta, downscale=learn.downscale, bf16=learn.bf16)
+    return maps
+
+def forest_maps(forest):
+    "`maps(image, tta)` of a random forest (`05b`): its filters are symmetric, so a flipped image gives the flipped map and `tta` changes nothing."
+    def maps(image, tta): return forest_probs(forest, image)
+    return maps
+
+def score_methods(maps, real, methods, post_width:int=3, n_test:int=None, splits=('test',), objective:str='boundary_F', tta_changes:bool=True) -> pd.DataFrame:
+    "Per-image scores on each of `splits` of the probability `maps(image, tta)` of one model, for each post-processing method (a `+tta` suffix: on flip-averaged maps), its parameters picked on the validation crops for `objective`."
     sets = {k: real[k][:n_test] if n_test and k == 'test' else real[k] for k in dict.fromkeys(['valid', *splits])}
     probs = {}  # (split, tta) -> probability maps, each predicted once
     def pred(k, tta):
-        if (k, tta) not in probs: probs[k, tta] = [predict_probs(model, s.image, tile, tile // 4, device, tta=tta, downscale=downscale) for s in sets[k]]
+        tta = tta and tta_changes
+        if (k, tta) not in probs: probs[k, tta] = [maps(s.image, tta) for s in sets[k]]
         return probs[k, tta]
     out = []
     for m in methods:
         base, tta = m.removesuffix('+tta'), m.endswith('+tta')
-        spec = pick_postprocess(pred('valid', tta), sets['valid'], base, width=post_width)
+        spec = pick_postprocess(pred('valid', tta), sets['valid'], base, objective=objective, width=post_width)
         for k in splits:
             df = score_masks([boundaries_from(p, **spec) for p in pred(k, tta)], sets[k])
-            df.insert(0, 'method', m); df.insert(1, 'split', k); df['postprocess'] = json.dumps(dict(spec, tta=tta)); out.append(df)
+            df.insert(0, 'method', m)
+            df.insert(1, 'split', k)
+            df['postprocess'] = json.dumps(dict(spec, tta=tta))
+            out.append(df)
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/05c_experiments.ipynb #f0a41b95
-def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_kw:dict, methods=('watershed',), post_width:int=3,
-               n_test:int=None, device='cpu', cache:dict|None=None, pool:str='') -> pd.DataFrame:
-    "Train one regime with one seed on `real` (tbm_split dict) + `synthetic`; per-image scores on the real test split for each method."
-    (name, real_pct, use), = check_regimes([[name, real_pct, synthetic_use]])
-    r = real_subset(real['train'], real_pct, seed) if real_pct else []
-    t0 = time.time()
+def _train_regime(use, r, real, synthetic, seed, train_kw, cache, device, forest_kw):
+    "The probability maps of the model of one regime (`run_regime`) and whether flips change them."
+    if use == FOREST: return forest_maps(train_forest(r, seed=seed, **forest_kw)), False
     if use == 'pretrain':
         body = synthetic_model(synthetic, real, seed, train_kw, cache, device)
         learn = train_progressive(r, [], real['valid'], seed=seed, device=device, init=body.model.state_dict(), **train_kw)
     elif use == 'mix' and not r: learn = synthetic_model(synthetic, real, seed, train_kw, cache, device)
     else: learn = train_progressive(r, list(synthetic) if use == 'mix' else [], real['valid'], seed=seed, device=device, **train_kw)
-    df = score_methods(learn.model, real, learn.crop, methods, post_width, n_test, device, downscale=learn.downscale)
-    df.insert(0, 'regime', name); df.insert(1, 'seed', seed); df.insert(2, 'pool', pool if use != 'none' else '')
-    df['n_real'] = len(r); df['n_synthetic'] = len(synthetic) if use != 'none' else 0; df['train_s'] = time.time() - t0
+    return unet_maps(learn, device), True
+
+def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_kw:dict, methods=('watershed',), post_width:int=3,
+               n_test:int=None, device='cpu', cache:dict|None=None, pool:str='', objective:str='boundary_F', forest_kw:dict|None=None) -> pd.DataFrame:
+    "Train one regime with one seed on `real` (tbm_split dict) + `synthetic` (a U-Net with `train_kw`, or the forest of 05b with `forest_kw`); per-image scores on the real test split for each method."
+    (name, real_pct, use), = check_regimes([[name, real_pct, synthetic_use]])
+    r = real_subset(real['train'], real_pct, seed) if real_pct else []
+    t0 = time.time()
+    maps, tta_changes = _train_regime(use, r, real, synthetic, seed, train_kw, cache, device, forest_kw or {})
+    df = score_methods(maps, real, methods, post_width=post_width, n_test=n_test, objective=objective, tta_changes=tta_changes)
+    with_syn = use in ('mix', 'pretrain')
+    df.insert(0, 'regime', name)
+    df.insert(1, 'seed', seed)
+    df.insert(2, 'pool', pool if with_syn else '')
+    df['n_real'] = len(r)
+    df['n_synthetic'] = len(synthetic) if with_syn else 0
+    df['train_s'] = time.time() - t0
     return df
 
 # %% ../nbs/05c_experiments.ipynb #b22dd705
@@ -87,19 +117,20 @@ def mean_line_contrast(samples) -> float:
     return float(np.nanmean([line_contrast(s.mask, s.image) for s in samples]))
 
 def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, method:str='watershed', post_width:int=3,
-                cache:dict|None=None, device='cpu', min_size:int=0, n_test:int=None, width:int|None=None):
-    "Synthetic-only model per pool in `candidates` (masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice) and on the test crops (comparison); returns (best pool, its samples, table)."
+                cache:dict|None=None, device='cpu', min_size:int=0, n_test:int=None, width:int|None=None, objective:str='boundary_F'):
+    "Synthetic-only model per pool in `candidates` (masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice, on `objective`) and on the test crops (comparison); returns (best pool, its samples, table)."
     if not candidates: raise ValueError("give at least one candidate pool")
     rows, samples = [], {}
     for p in candidates:
         samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size, references=real['train'], width=width)
         learn = synthetic_model(samples[p], real, seed, train_kw, cache, device)
-        sc = score_methods(learn.model, real, learn.crop, [method], post_width, n_test, device, splits=('train', 'valid', 'test'), downscale=learn.downscale)
+        sc = score_methods(unet_maps(learn, device), real, [method], post_width=post_width, n_test=n_test, splits=('train', 'valid', 'test'), objective=objective)
         sel, te = sc[sc.split != 'test'], sc[sc.split == 'test']  # a synthetic-only model has seen no real crop: all but the test ones judge it
-        rows.append(dict(pool=p, n_synthetic=len(samples[p]), select_crops=len(sel), select_mAP=sel.mAP.mean(), select_ARI=sel.ARI.mean(),
-                         test_mAP=te.mAP.mean(), test_ARI=te.ARI.mean(), line_contrast=mean_line_contrast(samples[p])))
+        rows.append(dict(pool=p, n_synthetic=len(samples[p]), select_crops=len(sel), select_objective=objective_score(sel, objective),
+                         select_F=sel.boundary_F.mean(), select_mAP=sel.mAP.mean(), select_ARI=sel.ARI.mean(),
+                         test_F=te.boundary_F.mean(), test_mAP=te.mAP.mean(), test_ARI=te.ARI.mean(), line_contrast=mean_line_contrast(samples[p])))
     tab = pd.DataFrame(rows).set_index('pool')
-    best = (tab.select_mAP + tab.select_ARI).idxmax()
+    best = tab.select_objective.idxmax()
     return best, samples[best], tab
 
 # %% ../nbs/05c_experiments.ipynb #af38dd1f
@@ -107,17 +138,24 @@ def ma2020_regimes(pcts=(5, 10, 35, 100)) -> list:
     "The Real% sweep of ma2020 Table 4: (Real X%, Real X% + synthetic) for each X, plus synthetic only."
     return [r for p in pcts for r in ([f'Real {p}%', p, 'none'], [f'Real {p}% + synthetic', p, 'mix'])] + [['synthetic only', 0, 'mix']]
 
+def _headline(df) -> str:
+    "One model's test scores in a line: boundary F, median intercept error, mAP, ARI, for each method."
+    return '  '.join(f"{m}: F {g.boundary_F.mean():.3f} int.err {g.intercept_error.median():.3f} mAP {g.mAP.mean():.3f} ARI {g.ARI.mean():.3f}" for m, g in df.groupby('method', sort=False))
+
 def sweep(regimes, seeds, real, synthetic, train_kw:dict, verbose:bool=True, cache:dict|None=None, **kw) -> pd.DataFrame:
     "Per-image scores of every (regime, seed, method): a long table. The synthetic-only model of a seed is trained once (`cache`)."
     regimes, out, cache = check_regimes(regimes), [], {} if cache is None else cache
     for name, pct, use in regimes:
         for s in seeds:
-            df = run_regime(name, pct, use, real, synthetic, s, train_kw, cache=cache, **kw); out.append(df)
-            if verbose: print(f"{name:28s} seed {s}: " + '  '.join(f"{m}: mAP {g['mAP'].mean():.3f} ARI {g['ARI'].mean():.3f}" for m, g in df.groupby('method', sort=False)) + f"  ({df.train_s.iloc[0]:.0f} s)")
+            df = run_regime(name, pct, use, real, synthetic, s, train_kw, cache=cache, **kw)
+            out.append(df)
+            if verbose: print(f"{name:28s} seed {s}: {_headline(df)}  ({df.train_s.iloc[0]:.0f} s)", flush=True)
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/05c_experiments.ipynb #e95b96f5
-METRICS = ['pixel_error', 'mean_iou', 'boundary_iou', 'boundary_iou_tol', 'mAP', 'ARI']
+METRICS = ['boundary_F', 'boundary_P', 'boundary_R', 'intercept_error', 'dG', 'mAP', 'ARI', 'pixel_error', 'mean_iou', 'boundary_iou', 'boundary_iou_tol']
+MEDIAN_METRICS = ('intercept_error', 'dG')  # a crop where nothing is found has an infinite intercept: these take the median over crops
+LOWER_IS_BETTER = ('intercept_error', 'pixel_error')
 
 def _one_method(results, method):
     if 'method' not in results: return results
@@ -126,58 +164,104 @@ def _one_method(results, method):
     return results[results['method'] == method]
 
 def per_seed(results, method:str|None=None) -> pd.DataFrame:
-    "Mean over test images for each (regime, seed), for one post-processing `method` (default: the first in the results)."
+    "Each (regime, seed)'s score over the test images — the mean, the median for `MEDIAN_METRICS` — for one post-processing `method` (default: the first in the results)."
+    agg = {m: 'median' if m in MEDIAN_METRICS else 'mean' for m in METRICS}
     return _one_method(results, method).groupby(['regime', 'seed'], sort=False)[METRICS + ['n_wrong', 'n_pixels']].agg(
-        {**{m: 'mean' for m in METRICS}, 'n_wrong': 'sum', 'n_pixels': 'sum'}).reset_index()
+        {**agg, 'n_wrong': 'sum', 'n_pixels': 'sum'}).reset_index()
 
 def regime_table(results, conf:float=0.99, method:str|None=None) -> pd.DataFrame:
     "mean ± std over seeds per regime and metric; pooled pixel error with its Agresti–Coull interval."
-    ps = per_seed(results, method); rows = []
-    for name, g in ps.groupby('regime', sort=False):
+    rows = []
+    for name, g in per_seed(results, method).groupby('regime', sort=False):
         r = dict(regime=name, seeds=len(g))
-        for m in METRICS: r[m] = g[m].mean(); r[m + '_std'] = g[m].std(ddof=1) if len(g) > 1 else 0.
-        k, n = int(g.n_wrong.sum()), int(g.n_pixels.sum()); lo, hi = agresti_coull(k, n, conf)
+        for m in METRICS:
+            r[m] = g[m].mean()
+            r[m + '_std'] = g[m].std(ddof=1) if len(g) > 1 else 0.
+        k, n = int(g.n_wrong.sum()), int(g.n_pixels.sum())
+        lo, hi = agresti_coull(k, n, conf)
         r['pixel_error_pooled'], r['pixel_error_lo'], r['pixel_error_hi'] = k / n, float(lo), float(hi)
         rows.append(r)
     return pd.DataFrame(rows).set_index('regime')
 
 # %% ../nbs/05c_experiments.ipynb #6e9892d7
-def paired_tests(results, reference:str, metrics=('mAP', 'ARI'), method:str|None=None) -> pd.DataFrame:
+HEADLINE = ('boundary_F', 'intercept_error', 'mAP', 'ARI')  # the field's measures first, the papers' beside them
+
+def _ttest(a, b) -> tuple[float, float]:
+    "(t, p) of a paired t-test, NaN for fewer than 2 pairs or a score that is not finite (a crop median that is infinite)."
+    if len(a) < 2 or not (np.isfinite(a).all() and np.isfinite(b).all()): return float('nan'), float('nan')
+    return paired_ttest(a, b)
+
+def paired_tests(results, reference:str, metrics=HEADLINE, method:str|None=None) -> pd.DataFrame:
     "Paired t-test over seeds of every regime against `reference` (one post-processing `method`): mean difference, t, p."
-    ps = per_seed(results, method); ref = ps[ps.regime == reference].set_index('seed')
+    ps = per_seed(results, method)
+    ref = ps[ps.regime == reference].set_index('seed')
     if ref.empty: raise ValueError(f"reference regime {reference!r} not in the results: {ps.regime.unique().tolist()}")
     rows = []
     for name, g in ps.groupby('regime', sort=False):
         if name == reference: continue
-        g = g.set_index('seed'); common = sorted(set(g.index) & set(ref.index))
+        g = g.set_index('seed')
+        common = sorted(set(g.index) & set(ref.index))
         for m in metrics:
             a, b = g.loc[common, m].to_numpy(), ref.loc[common, m].to_numpy()
-            t, p = paired_ttest(a, b) if len(common) > 1 else (float('nan'), float('nan'))
+            t, p = _ttest(a, b)
             rows.append(dict(regime=name, vs=reference, metric=m, n_seeds=len(common), mean_diff=float((a - b).mean()), t=t, p=p))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=['regime', 'vs', 'metric', 'n_seeds', 'mean_diff', 't', 'p'])
 
 def fmt_table(tab) -> pd.DataFrame:
-    "The regime table as strings: 'mean ± std', pixel error with its interval."
+    "The regime table as strings: 'mean ± std' of the headline metrics and boundary IoU, pixel error with its interval."
     out = pd.DataFrame(index=tab.index)
-    for m in ['mAP', 'ARI', 'boundary_iou_tol', 'mean_iou']: out[m] = [f"{a:.3f} ± {s:.3f}" for a, s in zip(tab[m], tab[m + '_std'])]
+    for m in [*HEADLINE, 'boundary_iou_tol']: out[m] = [f"{a:.3f} ± {s:.3f}" for a, s in zip(tab[m], tab[m + '_std'])]
     out['pixel_error [99% AC]'] = [f"{a:.3f} [{l:.3f}, {h:.3f}]" for a, l, h in zip(tab.pixel_error_pooled, tab.pixel_error_lo, tab.pixel_error_hi)]
     out['seeds'] = tab.seeds
     return out
 
-def method_table(results, metrics=('mAP', 'ARI')) -> pd.DataFrame:
+def method_table(results, metrics=HEADLINE) -> pd.DataFrame:
     "Each post-processing method's mean over seeds per regime, and a paired t-test of the first method against each other over all (regime, seed) pairs."
     methods = list(dict.fromkeys(results['method']))
     ps = {m: per_seed(results, m).set_index(['regime', 'seed']) for m in methods}
     tab = pd.concat({m: p.groupby('regime', sort=False)[list(metrics)].mean() for m, p in ps.items()}, axis=1)
-    tests = [dict(method=m, vs=methods[0], metric=k, n=len(ps[m]), mean_diff=float((ps[methods[0]][k] - ps[m][k]).mean()),
-                  p=paired_ttest(ps[methods[0]][k].to_numpy(), ps[m].loc[ps[methods[0]].index, k].to_numpy())[1]) for m in methods[1:] for k in metrics]
-    return tab, pd.DataFrame(tests)
+    first = ps[methods[0]]
+    tests = [dict(method=m, vs=methods[0], metric=k, n=len(ps[m]), mean_diff=float((first[k] - ps[m].loc[first.index, k]).mean()),
+                  p=_ttest(first[k].to_numpy(), ps[m].loc[first.index, k].to_numpy())[1]) for m in methods[1:] for k in metrics]
+    return tab, pd.DataFrame(tests, columns=['method', 'vs', 'metric', 'n', 'mean_diff', 'p'])
 
 # %% ../nbs/05c_experiments.ipynb #b6f1c2a7
-def synthetic_gains(results, regimes, metrics=('mAP', 'ARI'), method:str|None=None) -> pd.DataFrame:
-    "What the synthetic images add: a paired t-test over seeds of each regime that uses them against the real-only regime of the same real % (`paired_tests`); empty if there is none."
-    real_only = {pct: name for name, pct, use in regimes if use == 'none'}
-    pairs = [(name, real_only[pct]) for name, pct, use in regimes if use != 'none' and pct in real_only]
+def _pairs_tests(results, pairs, metrics, method) -> pd.DataFrame:
+    "`paired_tests` of each (regime, reference) of `pairs`, in one table."
     if not pairs: return pd.DataFrame(columns=['regime', 'vs', 'metric', 'n_seeds', 'mean_diff', 't', 'p'])
     return pd.concat([paired_tests(results[results.regime.isin(ab)], ab[1], metrics, method) for ab in pairs], ignore_index=True)
 
+def synthetic_gains(results, regimes, metrics=HEADLINE, method:str|None=None) -> pd.DataFrame:
+    "What the synthetic images add: a paired t-test over seeds of each regime that uses them against the real-only U-Net regime of the same real % (`paired_tests`); empty if there is none."
+    real_only = {pct: name for name, pct, use in regimes if use == 'none'}
+    pairs = [(name, real_only[pct]) for name, pct, use in regimes if use in ('mix', 'pretrain') and pct in real_only]
+    return _pairs_tests(results, pairs, metrics, method)
+
+def forest_gaps(results, regimes, metrics=HEADLINE, method:str|None=None) -> pd.DataFrame:
+    "The bar a metallographer holds a model to: a paired t-test over seeds of each U-Net regime with real crops against the random forest trained on the same real %."
+    forests = {pct: name for name, pct, use in regimes if use == FOREST}
+    pairs = [(name, forests[pct]) for name, pct, use in regimes if use != FOREST and pct in forests]
+    return _pairs_tests(results, pairs, metrics, method)
+
+# %% ../nbs/05c_experiments.ipynb #66fe8dd0
+def plot_regimes(ps:pd.DataFrame, baselines:pd.DataFrame|None=None, metrics=HEADLINE):
+    "One panel per metric of `per_seed` table `ps`: each seed's score, the mean with its 95 % t-interval, and the best of `baselines` (rows: methods) dashed."
+    import matplotlib.pyplot as plt
+    from scipy import stats
+    names = list(dict.fromkeys(ps.regime))
+    fig, axs = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4), squeeze=False)
+    for ax, m in zip(axs[0], metrics):
+        for j, name in enumerate(names):
+            v = ps.loc[ps.regime == name, m].to_numpy(float)
+            half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0
+            c = 'C2' if name.lower().startswith(FOREST) else 'C0'
+            ax.errorbar(j, v.mean(), yerr=half, fmt='o', capsize=4, color=c)
+            ax.plot([j] * len(v), v, '.', color=c, alpha=.4)
+        if baselines is not None and m in baselines:
+            best = baselines[m].idxmin() if m in LOWER_IS_BETTER else baselines[m].idxmax()
+            ax.axhline(baselines.loc[best, m], ls='--', color='C3', label=f'best classic baseline ({best})')
+            ax.legend(fontsize=8)
+        ax.set_xticks(range(len(names)), names, rotation=30, ha='right')
+        ax.set_title(f"{m}{' (lower is better)' if m in LOWER_IS_BETTER else ''}")
+    fig.tight_layout()
+    return fig

@@ -15,8 +15,9 @@ from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs
 
 # %% auto #0
-__all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed', 'boundaries_from',
-           'score_masks', 'summarize_scores', 'pick_postprocess', 'postprocess_spec', 'predict']
+__all__ = ['POST_METHODS', 'POST_GRIDS', 'DEFAULT_POST', 'OBJECTIVES', 'PREDICT_OUT', 'clean_boundaries', 'seeded_watershed',
+           'boundaries_from', 'score_masks', 'summarize_scores', 'objective_score', 'pick_postprocess',
+           'postprocess_spec', 'predict']
 
 # %% ../nbs/05a_postprocess.ipynb #a2a8651b
 def _prob_map(prob) -> np.ndarray:
@@ -57,8 +58,8 @@ def _method(method):
     if method not in POST_METHODS: raise ValueError(f"unknown post-processing method {method!r}: use one of {sorted(POST_METHODS)}")
     return POST_METHODS[method]
 
-def boundaries_from(prob:np.ndarray, method:str='watershed', **params) -> np.ndarray:
-    "Boundary mask uint8 {0,1} from a probability map by post-processing `method` ('watershed' or 'threshold') with its `params`."
+def boundaries_from(prob:np.ndarray, method:str='watershed', objective:str|None=None, **params) -> np.ndarray:
+    "Boundary mask uint8 {0,1} from a probability map by post-processing `method` ('watershed' or 'threshold') with its `params`; `objective` (what a picked spec was picked for) is a note and changes nothing."
     fn = _method(method)
     names = set(inspect.signature(fn).parameters) - {'prob'}
     if bad := set(params) - names: raise ValueError(f"post-processing {method!r} has no parameter(s) {sorted(bad)}; it takes {sorted(names)}")
@@ -89,14 +90,27 @@ def summarize_scores(df:pd.DataFrame, conf:float=0.99) -> dict:
     return out
 
 # %% ../nbs/05a_postprocess.ipynb #c53506f4
-def pick_postprocess(probs, samples, method:str='watershed', grid:dict|None=None, **fixed) -> dict:
-    "The spec of `method` whose `grid` values (default `POST_GRIDS[method]`) give the best mean mAP + ARI over `samples` — validation crops, never test."
-    fn, probs, samples = _method(method), list(probs), list(samples)
+OBJECTIVES = {'boundary_F': ('boundary_F',), 'mAP+ARI': ('mAP', 'ARI')}  # what post-processing is picked for: the sum of these means
+
+def _objective(objective) -> list:
+    "The metrics `objective` sums; a ValueError naming it if it is not one of `OBJECTIVES`."
+    if objective not in OBJECTIVES: raise ValueError(f"unknown objective {objective!r}: use one of {sorted(OBJECTIVES)}")
+    return list(OBJECTIVES[objective])
+
+def objective_score(scores:pd.DataFrame, objective:str='boundary_F') -> float:
+    "The `objective` of per-image `scores` (a `score_masks` table): the sum over its metrics (`OBJECTIVES`) of their means."
+    return float(scores[_objective(objective)].mean().sum())
+
+def pick_postprocess(probs, samples, method:str='watershed', grid:dict|None=None, objective:str='boundary_F', **fixed) -> dict:
+    "The spec of `method` whose `grid` values (default `POST_GRIDS[method]`) score best on `objective` over `samples` — validation crops, never test; the spec records the objective."
+    _method(method)
+    _objective(objective)
+    probs, samples = list(probs), list(samples)
     grid = POST_GRIDS[method] if grid is None else grid
     if len(probs) != len(samples) or not probs: raise ValueError(f"need one probability map per sample, got {len(probs)} maps for {len(samples)} samples")
     combos = [dict(zip(grid, v)) for v in itertools.product(*grid.values())]
-    def score(c): return float(score_masks([boundaries_from(p, method, **c, **fixed) for p in probs], samples)[['mAP', 'ARI']].mean().sum())
-    return dict(method=method, **max(combos, key=score), **fixed)
+    def score(c): return objective_score(score_masks([boundaries_from(p, method, **c, **fixed) for p in probs], samples), objective)
+    return dict(method=method, **max(combos, key=score), **fixed, objective=objective)
 
 # %% ../nbs/05a_postprocess.ipynb #c9647439
 PREDICT_OUT = ('masks', 'overlays', 'grains.csv', 'failed.csv', 'predict.json')  # everything predict writes in its folder

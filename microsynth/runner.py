@@ -169,8 +169,8 @@ def _notebook_env(mfile:Path):
             else: os.environ[k] = v
 
 # %% ../nbs/00b_runner.ipynb #0a36da63
-def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, kernel=None, log=print, overrides:dict=None) -> dict:
-    "Execute the notebook sequence on `profile` (with `overrides` {name: value} on top) into `out` (default `runs/<profile>`); return the summary."
+def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, kernel=None, log=print, overrides:dict=None, command:str|None=None) -> dict:
+    "Execute the notebook sequence on `profile` (with `overrides` {name: value} on top) into `out` (default `runs/<profile>`); return the summary (each notebook's entry names the `command` that ran it, if given)."
     import papermill as pm
     profiles = profiles or load_profiles()
     if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(sorted(profiles))}")
@@ -198,7 +198,7 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
                 raise RunError(f"{nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue} (executed copy: {res})") from None
         metrics = json.loads(mfile.read_text()) if mfile.exists() else {}
         figs = _save_figures(res, out/'figures')
-        summary['notebooks'][nb.stem] = dict(status='ok', seconds=round(time.time() - t0, 1), figures=figs, parameters=params)
+        summary['notebooks'][nb.stem] = dict(status='ok', seconds=round(time.time() - t0, 1), figures=figs, parameters=params, **({} if command is None else dict(command=command)))
         summary['metrics'][nb.stem] = metrics; save()
         log(f'{nb.stem}: ok in {summary["notebooks"][nb.stem]["seconds"]} s, {figs} figures, {len(metrics)} numbers')
     summary.update(_closing(nbs)); save()

@@ -8,9 +8,11 @@ import io, json, math, os, tempfile
 from collections import namedtuple
 from pathlib import Path
 import numpy as np, torch
+from torch import nn
+import torch.nn.functional as F
 from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask, RandomCrop, Resize, ToTensor,
                                IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, unet_learner,
-                               CrossEntropyLossFlat, DiceMulti, ResizeMethod, Hue, Saturation)
+                               DiceMulti, Learner, ResizeMethod, Hue, Saturation)
 from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
@@ -21,10 +23,11 @@ from .metrics import instances_from_boundaries, mask_grains
 from .precision import add_precision, autocast, use_bf16
 
 # %% auto #0
-__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples', 'find_datasets',
-           'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations', 'pool_samples', 'annotated',
-           'MixedDL', 'colour_tfms', 'stage_dls', 'binned', 'downscaled', 'make_learner', 'train_progressive',
-           'predict_probs', 'save_model', 'load_model', 'dataset_samples', 'train_datasets']
+__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'CPU_ARCH', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples',
+           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations',
+           'pool_samples', 'annotated', 'MixedDL', 'colour_tfms', 'stage_dls', 'binned', 'downscaled', 'CPUUNet',
+           'BoundaryLoss', 'check_arch', 'unet_model', 'make_learner', 'train_progressive', 'predict_probs',
+           'save_model', 'load_model', 'dataset_samples', 'train_datasets']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -217,16 +220,77 @@ def downscaled(s, k:int=1):
     if k == 1: return s
     return s._replace(image=binned(s.image, k, s.name), mask=_blocks(np.asarray(s.mask), k, s.name).max((1, 3)))
 
-# %% ../nbs/05_segmentation.ipynb #e71f8868
-def _arch(name):
-    if not hasattr(tvm, name): raise ValueError(f"unknown arch {name!r}: use a torchvision ResNet name such as 'resnet18', 'resnet34', 'resnet50'")
-    return getattr(tvm, name)
+# %% ../nbs/05_segmentation.ipynb #31da69a7
+class _ConvBlock(nn.Sequential):
+    "Two 3x3 convolutions, each followed by batch norm and ReLU."
+    def __init__(self, c_in:int, c_out:int):
+        super().__init__(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+                         nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+class CPUUNet(nn.Module):
+    "A plain U-Net sized for a CPU: `widths` channels at the levels (one 2x2 pooling between levels), `n_out` class scores per pixel."
+    def __init__(self, n_out:int=2, widths=(16, 32, 64, 128, 256), c_in:int=3):
+        super().__init__()
+        widths = tuple(widths)
+        self.down = nn.ModuleList([_ConvBlock(a, b) for a, b in zip((c_in, *widths[:-1]), widths)])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(b, a, 2, stride=2) for a, b in zip(widths[:-1], widths[1:])])
+        self.merge = nn.ModuleList([_ConvBlock(2 * a, a) for a in widths[:-1]])
+        self.head = nn.Conv2d(widths[0], n_out, 1)
+
+    def forward(self, x):
+        skips = []
+        for i, block in enumerate(self.down):
+            x = block(F.max_pool2d(x, 2) if i else x)
+            skips.append(x)
+        x = skips.pop()
+        for up, merge in zip(reversed(self.up), reversed(self.merge)):
+            skip = skips.pop()
+            x = up(x)
+            if x.shape[-2:] != skip.shape[-2:]: x = F.interpolate(x, size=skip.shape[-2:])
+            x = merge(torch.cat([skip, x], 1))
+        return self.head(x)
+
+# %% ../nbs/05_segmentation.ipynb #93c41150
+class BoundaryLoss(nn.Module):
+    "Cross-entropy with class weights (1, `boundary_weight`) plus `dice` x the soft Dice loss of the boundary class (1), for class scores (N,2,H,W) and {0,1} targets (N,H,W)."
+    def __init__(self, boundary_weight:float=3.0, dice:float=1.0):
+        super().__init__()
+        check_number('boundary_weight', boundary_weight, 0, lo_open=True)
+        check_number('dice', dice, 0)
+        self.boundary_weight, self.dice = float(boundary_weight), float(dice)
+
+    def forward(self, out, target):
+        out = out.as_subclass(torch.Tensor).float()
+        target = target.as_subclass(torch.Tensor).long()
+        weight = torch.tensor([1.0, self.boundary_weight], device=out.device)
+        loss = F.cross_entropy(out, target, weight=weight)
+        if not self.dice: return loss
+        p = out.softmax(1)[:, 1]
+        t = (target == 1).float()
+        return loss + self.dice * (1 - (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1))
+
+    def activation(self, out): return out.softmax(1)
+    def decodes(self, out): return out.argmax(1)
+
+# %% ../nbs/05_segmentation.ipynb #298b485d
+CPU_ARCH = 'unet_cpu'
+
+def check_arch(arch) -> str:
+    "`arch` if it names a model `unet_model` builds ('unet_cpu' or a torchvision ResNet); a ValueError naming it otherwise."
+    if arch == CPU_ARCH or (isinstance(arch, str) and arch.startswith('resnet') and hasattr(tvm, arch)): return arch
+    raise ValueError(f"unknown arch {arch!r}: use {CPU_ARCH!r} (a plain U-Net sized for a CPU) or a torchvision ResNet name such as 'resnet18', 'resnet34', 'resnet50'")
+
+def unet_model(arch:str, n_out:int=2, size:int=256, pretrained:bool=False) -> nn.Module:
+    "The U-Net of `arch` with `n_out` classes: `CPUUNet` for 'unet_cpu' (random weights only), else fastai's DynamicUnet on the ResNet body (`size`: the tile it is built for)."
+    if check_arch(arch) != CPU_ARCH: return create_unet_model(getattr(tvm, arch), n_out, (size, size), pretrained=pretrained)
+    if pretrained: raise ValueError(f"arch {CPU_ARCH!r} has no pretrained weights: give pretrained=False (ImageNet weights exist for the ResNet archs)")
+    return CPUUNet(n_out)
 
 def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weight:float=3.0, bf16:bool|None=None):
-    "fastai `unet_learner` with 2 classes (grain, boundary), boundary-weighted cross-entropy, and mixed precision (`add_precision`: bf16 on CPUs that have it)."
-    w = torch.tensor([1.0, float(boundary_weight)], device=dls.device)
-    learn = unet_learner(dls, _arch(arch), pretrained=pretrained, n_out=2, normalize=False,
-                         loss_func=CrossEntropyLossFlat(axis=1, weight=w), metrics=[DiceMulti()])
+    "A fastai `Learner` of the U-Net `arch` (`unet_model`; for a ResNet fastai's `unet_learner`) with 2 classes (grain, boundary), `BoundaryLoss`, and mixed precision (`add_precision`)."
+    loss = BoundaryLoss(boundary_weight)
+    if check_arch(arch) == CPU_ARCH: learn = Learner(dls, unet_model(arch, pretrained=pretrained), loss_func=loss, metrics=[DiceMulti()])
+    else: learn = unet_learner(dls, getattr(tvm, arch), pretrained=pretrained, n_out=2, normalize=False, loss_func=loss, metrics=[DiceMulti()])
     learn.arch_name = arch
     add_precision(learn, bf16)
     learn.model_dir = Path(tempfile.gettempdir())/'microsynth_models'  # lr_find's scratch weights: not in the caller's folder
@@ -312,7 +376,8 @@ def _read_config(folder:Path) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as e: raise _not_ours(folder, f"{CONFIG_FILE} is not JSON: {e}") from None
     if not isinstance(cfg, dict): raise _not_ours(folder, f"{CONFIG_FILE} holds {type(cfg).__name__}, not an object")
     arch, n_out, crop = cfg.get('arch'), cfg.get('n_out'), cfg.get('crop')
-    if not (isinstance(arch, str) and arch.startswith('resnet') and hasattr(tvm, arch)): raise _not_ours(folder, f"{CONFIG_FILE}: arch {arch!r} is not a torchvision ResNet")
+    try: check_arch(arch)
+    except ValueError: raise _not_ours(folder, f"{CONFIG_FILE}: arch {arch!r} is neither {CPU_ARCH!r} nor a torchvision ResNet") from None
     if n_out != 2 or isinstance(n_out, bool): raise _not_ours(folder, f"{CONFIG_FILE}: n_out {n_out!r}, expected 2 classes (grain, boundary)")
     if not isinstance(crop, int) or isinstance(crop, bool) or crop < 1: raise _not_ours(folder, f"{CONFIG_FILE}: crop {crop!r} is not a tile size in pixels")
     ds = cfg.setdefault('downscale', 1)  # folders saved before binning existed: full size
@@ -340,7 +405,8 @@ def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess
     arch = arch or getattr(learn_or_model, 'arch_name', None); crop = crop or getattr(learn_or_model, 'crop', None)
     if arch is None or crop is None: raise ValueError("save_model needs arch and crop (given, or set on the Learner by train_progressive)")
     downscale = downscale or getattr(learn_or_model, 'downscale', 1)
-    _arch(arch); check_number('crop', crop, 1, integer=True); check_number('downscale', downscale, 1, integer=True)
+    check_arch(arch)
+    check_number('crop', crop, 1, integer=True); check_number('downscale', downscale, 1, integer=True)
     folder = Path(folder)
     buf = io.BytesIO(); torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buf)
     # weights first, config last: load_model needs both, so a killed save never leaves a loadable half
@@ -356,7 +422,7 @@ def load_model(folder, device='cpu'):
     for f in (CONFIG_FILE, MODEL_FILE):
         if not (folder/f).exists(): raise FileNotFoundError(f"MODEL {folder}: {folder/f} not found: expected a folder written by save_model ({MODEL_FILE} + {CONFIG_FILE})")
     cfg = _read_config(folder)
-    model = create_unet_model(_arch(cfg['arch']), cfg['n_out'], (cfg['crop'], cfg['crop']), pretrained=False)
+    model = unet_model(cfg['arch'], cfg['n_out'], cfg['crop'])
     _load_weights(model, folder, cfg)
     return model.eval().to(device), cfg
 

@@ -155,7 +155,7 @@ def torch_bytes(obj):
     ('pth not a dict', lambda m: dict(pth=torch_bytes([torch.zeros(2)])), 'model.pth holds no state dict of tensors'),
     ('json not json', lambda m: dict(cfg='{"arch": '), 'model.json is not JSON'),
     ('json a list', lambda m: dict(cfg='[1, 2]'), 'model.json holds list, not an object'),
-    ('json arch', lambda m: dict(cfg='{"arch": "vgg16", "n_out": 2, "crop": 64}'), "arch 'vgg16' is not a torchvision ResNet"),
+    ('json arch', lambda m: dict(cfg='{"arch": "vgg16", "n_out": 2, "crop": 64}'), "arch 'vgg16' is neither"),
     ('json n_out', lambda m: dict(cfg='{"arch": "resnet18", "n_out": 3, "crop": 64}'), 'n_out 3, expected 2 classes'),
     ('json crop', lambda m: dict(cfg='{"arch": "resnet18", "n_out": 2, "crop": "big"}'), "crop 'big' is not a tile size"),
     ('json other arch', lambda m: dict(cfg='{"arch": "resnet34", "n_out": 2, "crop": 64}'), 'model.pth does not fit the resnet34 U-Net of model.json'),
@@ -498,3 +498,18 @@ def test_corrupt_checkpoint_on_the_command_line(tmp_path, checkpoint, labels_wit
     rc, _, err = cli('translate', checkpoint, labels_with_a_corrupt_one, tmp_path/'syn', '--width', '0')
     assert rc == 2; one_line(err, 'argument --width: must be in [1, inf], got 0')
     assert not (tmp_path/'syn').exists()
+
+@pytest.mark.parametrize('kw, msg', [(dict(n_pixels=1), r'n_pixels must be in \[2, inf\], got 1'), (dict(n_trees=2.5), 'n_trees must be an integer, got 2.5'),
+                                    (dict(max_depth=0), r'max_depth must be in \[1, inf\], got 0')])
+def test_forest_options_checked_before_any_work(kw, msg):
+    from microsynth.baselines import train_forest
+    with pytest.raises(ValueError, match=msg): train_forest([toy(64, 1)], **kw)
+    with pytest.raises(ValueError, match='training crops are empty'): train_forest([])
+
+def test_experiments_options():
+    from microsynth.experiments import check_regimes
+    from microsynth.postprocess import pick_postprocess
+    with pytest.raises(ValueError, match="regime 'F' has an empty training pool"): check_regimes([['F', 0, 'forest']])
+    with pytest.raises(ValueError, match="unknown objective 'iou'"): pick_postprocess([np.zeros((8, 8))], [toy(8, 1)], objective='iou')
+    from microsynth.segmentation import check_arch
+    with pytest.raises(ValueError, match="unknown arch 'unet'"): check_arch('unet')

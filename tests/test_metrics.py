@@ -262,3 +262,139 @@ def test_deterministic():
     rng = np.random.default_rng(6)
     gt = voronoi_grains((32, 32), 8, rng); pr = perturbed(gt, rng)
     assert average_precision(gt, pr) == average_precision(gt.copy(), pr.copy())
+
+
+def boundary_masks(rng, n=8, shape=(48, 48)):
+    "Pairs of binary boundary masks: Voronoi boundaries and a perturbed copy (shifted, some walls erased, blobs added)."
+    out = []
+    for _ in range(n):
+        gt = (voronoi_grains(shape, int(rng.integers(3, 25)), rng) == 0).astype(np.uint8)
+        pr = np.roll(gt, tuple(rng.integers(-3, 4, 2)), (0, 1))
+        pr = np.where(rng.random(shape) < 0.05, 0, pr) | (rng.random(shape) < 0.01)
+        out.append((pr.astype(np.uint8), gt))
+    return out
+
+
+def test_boundary_prf_swaps_roles():
+    "Precision of pred against gt is the recall of gt against pred; F is symmetric."
+    for pr, gt in boundary_masks(np.random.default_rng(10)):
+        for tol in (0, 1, 2, 3.5):
+            a, b = boundary_prf(pr, gt, tol), boundary_prf(gt, pr, tol)
+            assert a['boundary_P'] == b['boundary_R'] and a['boundary_R'] == b['boundary_P']
+            assert a['boundary_F'] == pytest.approx(b['boundary_F'], abs=1e-12)
+
+
+def test_boundary_prf_equals_distance_definition():
+    "P and R as written with a Euclidean distance transform of the skeletons; more tolerance never scores less."
+    for pr, gt in boundary_masks(np.random.default_rng(11)):
+        p, g = thin_boundaries(pr), thin_boundaries(gt)
+        last = None
+        for tol in (0, 1, 1.5, 2, 4, 9.5):
+            r = boundary_prf(pr, gt, tol)
+            assert r['boundary_P'] == pytest.approx((ndimage.distance_transform_edt(~g)[p] <= tol).mean(), abs=1e-12)
+            assert r['boundary_R'] == pytest.approx((ndimage.distance_transform_edt(~p)[g] <= tol).mean(), abs=1e-12)
+            if last: assert r['boundary_P'] >= last['boundary_P'] and r['boundary_R'] >= last['boundary_R']
+            last = r
+
+
+def test_boundary_prf_empty_conventions():
+    z = np.zeros((10, 10), np.uint8)
+    one = z.copy()
+    one[:, 4] = 1
+    assert boundary_prf(z, z) == dict(boundary_P=1.0, boundary_R=1.0, boundary_F=1.0)
+    assert boundary_prf(z, one) == dict(boundary_P=1.0, boundary_R=0.0, boundary_F=0.0)
+    assert boundary_prf(one, z) == dict(boundary_P=0.0, boundary_R=1.0, boundary_F=0.0)
+
+
+def intercept_reference(mask, n_lines):
+    "Independent count: walk every test line pixel by pixel in Python, counting the runs of boundary pixels."
+    s = thin_boundaries(mask)
+    h, w = s.shape
+    lines = [s[int((i + 0.5) * h / n_lines), :] for i in range(n_lines)] + [s[:, int((i + 0.5) * w / n_lines)] for i in range(n_lines)]
+    hits = 0
+    for line in lines:
+        prev = False
+        for v in line:
+            hits += bool(v) and not prev
+            prev = bool(v)
+    return n_lines * (h + w), hits
+
+
+def test_intercept_counts_match_loops():
+    rng = np.random.default_rng(12)
+    for shape in ((40, 56), (64, 64), (33, 17)):
+        for n_lines in (1, 3, 10, 40):
+            m = (voronoi_grains(shape, int(rng.integers(2, 20)), rng) == 0).astype(np.uint8)
+            assert intercept_counts(m, n_lines) == intercept_reference(m, n_lines)
+    m = (rng.random((30, 30)) < 0.4).astype(np.uint8)   # unstructured: many short runs, some at the line ends
+    assert intercept_counts(m, 7) == intercept_reference(m, 7)
+
+
+def test_intercept_of_transpose():
+    "On a square image the horizontal lines of the transpose are the vertical lines of the mask: the same intercept, exactly, for masks thinning leaves alone."
+    rng = np.random.default_rng(13)
+    for _ in range(10):
+        m = np.zeros((60, 60), np.uint8)
+        m[rng.choice(np.arange(2, 58, 3), 6, replace=False)] = 1      # straight one-pixel walls, apart and off the image edges
+        m[:, rng.choice(np.arange(2, 58, 3), 4, replace=False)] = 1
+        assert np.array_equal(thin_boundaries(m), m.astype(bool)) and np.array_equal(thin_boundaries(m.T), m.T.astype(bool))
+        for n_lines in (3, 10):
+            assert mean_lineal_intercept(m.T, n_lines) == mean_lineal_intercept(m, n_lines)
+    # skeletonize is not symmetric under transposition, so on curved, 2-px-wide walls the counts may differ a little
+    for _ in range(10):
+        m = (voronoi_grains((96, 96), int(rng.integers(5, 40)), rng) == 0).astype(np.uint8)
+        assert mean_lineal_intercept(m.T) == pytest.approx(mean_lineal_intercept(m), rel=0.15)
+
+
+def test_intercept_grid_and_units():
+    grid = np.zeros((100, 100), np.uint8)
+    grid[::10] = 1
+    grid[:, ::10] = 1                      # walls at 0, 10, ...; test lines at 5, 15, ... cross them
+    assert mean_lineal_intercept(grid, n_lines=10) == 10.0
+    assert mean_lineal_intercept(ndimage.binary_dilation(grid, np.ones((3, 3))).astype(np.uint8)) == 10.0
+    assert mean_lineal_intercept(grid, pixel_size_um=0.5) == 5.0
+    assert np.isnan(mean_lineal_intercept(np.zeros((5, 5), np.uint8)))
+    g = astm_grain_size_intercept(10.0)
+    assert g == pytest.approx(-6.643856 * np.log10(0.01) - 3.288, abs=1e-12)
+    assert astm_grain_size_intercept(320) == pytest.approx(0.0, abs=1e-3) and astm_grain_size_intercept(32) == pytest.approx(6.64, abs=1e-2)
+
+
+def test_evaluate_boundary_f_and_intercept():
+    rng = np.random.default_rng(14)
+    for pr, gt in boundary_masks(rng, n=4):
+        r = evaluate(gt, gt)
+        assert {'boundary_P', 'boundary_R', 'boundary_F', 'intercept_gt', 'intercept_pred', 'intercept_error', 'dG'} <= set(r)
+        assert r['boundary_F'] == 1.0 and r['intercept_error'] == 0.0 and r['dG'] == 0.0 and r['intercept_gt'] == r['intercept_pred']
+        r = evaluate(pr, gt)
+        assert r['intercept_error'] == pytest.approx(intercept_error(pr, gt), abs=1e-15)
+        assert r['dG'] == pytest.approx(astm_grain_size_intercept(r['intercept_pred']) - astm_grain_size_intercept(r['intercept_gt']), abs=1e-12)
+        assert {k: r[k] for k in ('boundary_P', 'boundary_R', 'boundary_F')} == boundary_prf(pr, gt, 2)
+    z = np.zeros((16, 16), np.uint8)
+    r = evaluate(z, z)
+    assert r['boundary_F'] == 1.0 and np.isnan(r['intercept_gt']) and np.isnan(r['intercept_error']) and np.isnan(r['dG'])
+
+
+def test_grain_summary_has_the_intercept():
+    grid = np.zeros((100, 100), np.uint8)
+    grid[::10] = 1
+    grid[:, ::10] = 1
+    gs = grain_summary(grid, pixel_size_um=2.0)
+    assert gs['mean_intercept_um'] == 20.0 and gs['astm_G_intercept'] == astm_grain_size_intercept(20.0)
+    assert np.isnan(grain_summary(np.zeros((2, 2), np.uint8))['astm_G_intercept'])
+
+
+@pytest.mark.parametrize('call, match', [
+    (lambda: boundary_prf(np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.uint8), tolerance=-1), r'tolerance must be in \[0, inf\], got -1'),
+    (lambda: boundary_prf(np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.uint8), tolerance='2'), 'tolerance must be a number'),
+    (lambda: boundary_prf(np.full((4, 4), 255, np.uint8), np.zeros((4, 4), np.uint8)), 'pred must be a binary mask'),
+    (lambda: thin_boundaries(np.zeros((2, 3, 4), np.uint8)), 'mask must be a 2D boundary mask'),
+    (lambda: mean_lineal_intercept(np.zeros((4, 4), np.uint8), n_lines=0), r'n_lines must be in \[1, inf\], got 0'),
+    (lambda: intercept_counts(np.zeros((4, 4), np.uint8), n_lines=2.5), 'n_lines must be an integer, got 2.5'),
+    (lambda: mean_lineal_intercept(np.zeros((4, 4), np.uint8), pixel_size_um=0), r'pixel_size_um must be in \(0, inf\], got 0'),
+    (lambda: astm_grain_size_intercept(0), r'mean_intercept_um must be in \(0, inf\], got 0'),
+    (lambda: astm_grain_size_intercept(float('inf')), 'mean_intercept_um must be a finite number, got inf'),
+    (lambda: intercept_error(np.zeros((4, 4), np.uint8), np.zeros((4, 5), np.uint8)), 'pred and gt must have the same shape'),
+    (lambda: evaluate(np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.uint8), n_lines=0), 'n_lines'),
+])
+def test_boundary_and_intercept_bad_inputs(call, match):
+    with pytest.raises(ValueError, match=match): call()

@@ -66,3 +66,15 @@ def test_cli_set_unknown_parameter_names_it(tmp_path):
     r = cli('run', '--profile', 'smoke', '--only', '00_core', '--out', str(tmp_path), '--set', 'pretrained=false')
     assert r.returncode == 2 and '--set pretrained' in r.stderr
     assert not (tmp_path/'notebooks').exists()  # refused before anything ran
+
+def test_cli_run_records_its_command(tmp_path):
+    "Each notebook's entry in summary.json names the command that ran it: a committed result says how to make it again."
+    nbs = tmp_path/'nbs'
+    nbs.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1', metadata=dict(tags=['parameters'])), nbformat.v4.new_code_cell('print(x)')])
+    nbformat.write(nb, nbs/'00_toy.ipynb')
+    r = cli('run', '--profile', 'smoke', '--nbs', str(nbs), '--out', str(tmp_path/'out'), '--set', 'x=2')
+    assert r.returncode == 0, r.stderr
+    entry = json.loads((tmp_path/'out'/'summary.json').read_text())['notebooks']['00_toy']
+    assert entry['command'] == f"microsynth run --profile smoke --out {tmp_path/'out'} --nbs {nbs} --set x=2"
+    assert entry['parameters']['x'] == 2

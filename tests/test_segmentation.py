@@ -68,6 +68,18 @@ def test_save_reload_same_masks(model_dir):
     assert a.shape == (100, 100) and np.array_equal(a > 0.5, b > 0.5)
     with pytest.raises(FileNotFoundError, match='save_model'): load_model(folder.parent)
 
+def test_the_cpu_unet_saves_reloads_and_predicts(tmp_path):
+    "arch='unet_cpu': trained by the same loop, saved with its name, rebuilt by load_model, the same probabilities after the reload."
+    learn = train_progressive(toys(2, real=True), toys(2, seed=1), toys(1, seed=2), stages=[[32, 1, True], [64, 1, True]], crop=64, arch='unet_cpu', bs=2, batches_per_epoch=1, seed=0)
+    folder = save_model(learn, tmp_path/'m')
+    model, cfg = load_model(folder)
+    assert cfg['arch'] == 'unet_cpu' and type(model).__name__ == 'CPUUNet'
+    im = toys(1, size=90, seed=5)[0].image
+    a, b = predict_probs(learn.model, im, 64, 16, bf16=False), predict_probs(model, im, 64, 16, bf16=False)
+    assert a.shape == (90, 90) and np.allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="'unet_cpu' has no pretrained weights"):
+        train_progressive(toys(2, real=True), [], toys(1, seed=2), [[64, 1, True]], crop=64, arch='unet_cpu', pretrained=True, bs=2, batches_per_epoch=1)
+
 def test_a_binned_model_predicts_as_it_was_trained(tmp_path, monkeypatch):
     "downscale=2: the model folder records it, predict bins its input the same way, and masks come back at full size."
     import microsynth.postprocess as pp
@@ -187,10 +199,12 @@ def test_pick_postprocess_uses_the_validation_samples():
     probs = [np.clip(s.mask * 0.8 + rng.normal(0, 0.05, s.mask.shape), 0, 1) for s in samples]
     from microsynth.postprocess import score_masks
     grid = dict(threshold=[0.2, 0.4, 0.95])
-    spec = pick_postprocess(probs, samples, 'threshold', grid=grid, width=3)
-    assert set(spec) == {'method', 'threshold', 'width'} and spec['width'] == 3
-    score = lambda t: float(score_masks([boundaries_from(p, 'threshold', threshold=t, width=3) for p in probs], samples)[['mAP', 'ARI']].mean().sum())
-    assert score(spec['threshold']) == max(score(t) for t in grid['threshold'])
+    for objective, cols in [('boundary_F', ['boundary_F']), ('mAP+ARI', ['mAP', 'ARI'])]:
+        spec = pick_postprocess(probs, samples, 'threshold', grid=grid, objective=objective, width=3)
+        assert set(spec) == {'method', 'threshold', 'width', 'objective'} and spec['width'] == 3 and spec['objective'] == objective
+        score = lambda t: float(score_masks([boundaries_from(p, 'threshold', threshold=t, width=3) for p in probs], samples)[cols].mean().sum())
+        assert score(spec['threshold']) == max(score(t) for t in grid['threshold'])
+    with pytest.raises(ValueError, match="unknown objective 'F1'"): pick_postprocess(probs, samples, objective='F1')
     with pytest.raises(ValueError, match='one probability map per sample'): pick_postprocess(probs[:1], samples)
 
 
