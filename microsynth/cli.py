@@ -173,7 +173,7 @@ def add_train_parser(sub):
     t.add_argument('--downscale', type=number_arg(1, integer=True), default=1, help='bin the images DOWNSCALE x DOWNSCALE first (the crop is taken after; predict bins the same way)')
     t.add_argument('--sizes', help='progressive stage sizes up to the crop, e.g. 128,256 (default: the crop alone)')
     t.add_argument('--epochs', type=number_arg(1, integer=True), default=1, help='epochs per stage')
-    t.add_argument('--arch', default='resnet18')
+    t.add_argument('--arch', default='resnet18', help='unet_cpu (a U-Net sized for a CPU, random weights) or a ResNet name: resnet18, resnet34, resnet50')
     t.add_argument('--bs', type=number_arg(1, integer=True), default=8, help='batch size of each process')
     t.add_argument('--lr', type=number_arg(0, lo_open=True), default=1e-3)
     t.add_argument('--seed', type=number_arg(0, integer=True), default=0)

@@ -275,16 +275,17 @@ class BoundaryLoss(nn.Module):
 # %% ../nbs/05_segmentation.ipynb #298b485d
 CPU_ARCH = 'unet_cpu'
 
-def check_arch(arch) -> str:
-    "`arch` if it names a model `unet_model` builds ('unet_cpu' or a torchvision ResNet); a ValueError naming it otherwise."
-    if arch == CPU_ARCH or (isinstance(arch, str) and arch.startswith('resnet') and hasattr(tvm, arch)): return arch
-    raise ValueError(f"unknown arch {arch!r}: use {CPU_ARCH!r} (a plain U-Net sized for a CPU) or a torchvision ResNet name such as 'resnet18', 'resnet34', 'resnet50'")
+def check_arch(arch, pretrained:bool=False) -> str:
+    "`arch` if it names a model `unet_model` builds ('unet_cpu' or a torchvision ResNet) with `pretrained` weights or without; a ValueError naming it otherwise."
+    if not (arch == CPU_ARCH or (isinstance(arch, str) and arch.startswith('resnet') and hasattr(tvm, arch))):
+        raise ValueError(f"unknown arch {arch!r}: use {CPU_ARCH!r} (a plain U-Net sized for a CPU) or a torchvision ResNet name such as 'resnet18', 'resnet34', 'resnet50'")
+    if pretrained and arch == CPU_ARCH: raise ValueError(f"arch {CPU_ARCH!r} has no pretrained weights: give pretrained=False (ImageNet weights exist for the ResNet archs)")
+    return arch
 
 def unet_model(arch:str, n_out:int=2, size:int=256, pretrained:bool=False) -> nn.Module:
     "The U-Net of `arch` with `n_out` classes: `CPUUNet` for 'unet_cpu' (random weights only), else fastai's DynamicUnet on the ResNet body (`size`: the tile it is built for)."
-    if check_arch(arch) != CPU_ARCH: return create_unet_model(getattr(tvm, arch), n_out, (size, size), pretrained=pretrained)
-    if pretrained: raise ValueError(f"arch {CPU_ARCH!r} has no pretrained weights: give pretrained=False (ImageNet weights exist for the ResNet archs)")
-    return CPUUNet(n_out)
+    if check_arch(arch, pretrained) == CPU_ARCH: return CPUUNet(n_out)
+    return create_unet_model(getattr(tvm, arch), n_out, (size, size), pretrained=pretrained)
 
 def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weight:float=3.0, bf16:bool|None=None):
     "A fastai `Learner` of the U-Net `arch` (`unet_model`; for a ResNet fastai's `unet_learner`) with 2 classes (grain, boundary), `BoundaryLoss`, and mixed precision (`add_precision`)."
@@ -437,7 +438,11 @@ def train_datasets(data, out, valid=None, crop:int=256, sizes=None, epochs:int=1
                    seed:int=0, pretrained:bool=False, device='cpu', downscale:int=1):
     "Train the U-Net (`train_progressive`, a stage per size of `sizes`, default just `crop`, images binned `downscale`×`downscale`) on dataset folders `data`, validated on dataset `valid` (else every 5th sample), and save it to `out`: in this process, or in each process `torchrun`/`accelerate launch` started (data parallel; rank 0 alone writes `out`); returns the Learner."
     from fastai.torch_core import num_distrib, rank_distrib
-    out = check_out_dir(out, 'model folder'); check_number('crop', crop, 8, integer=True); check_number('epochs', epochs, 1, integer=True); check_number('downscale', downscale, 1, integer=True)
+    check_arch(arch, pretrained)
+    out = check_out_dir(out, 'model folder')
+    check_number('crop', crop, 8, integer=True)
+    check_number('epochs', epochs, 1, integer=True)
+    check_number('downscale', downscale, 1, integer=True)
     sizes = list(sizes or [crop])
     if sizes[-1] != crop or any(s > crop for s in sizes): raise ValueError(f"sizes must grow to the crop {crop}, got {sizes}")
     if device == 'cuda' and num_distrib() > 1: device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"  # one GPU per process

@@ -513,3 +513,9 @@ def test_experiments_options():
     with pytest.raises(ValueError, match="unknown objective 'iou'"): pick_postprocess([np.zeros((8, 8))], [toy(8, 1)], objective='iou')
     from microsynth.segmentation import check_arch
     with pytest.raises(ValueError, match="unknown arch 'unet'"): check_arch('unet')
+
+def test_train_refuses_pretrained_cpu_unet_before_any_work(tmp_path):
+    rc, _, err = cli('train', tmp_path/'no-such-data', '--out', tmp_path/'m', '--arch', 'unet_cpu', '--pretrained')
+    assert rc == 2
+    one_line(err, "arch 'unet_cpu' has no pretrained weights")
+    assert not (tmp_path/'m').exists()
