@@ -8,8 +8,8 @@ import argparse, json, shlex, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers', 'add_train_parser', 'parser',
-           'add_predict_parser', 'predict_cli', 'main']
+__all__ = ['TRAIN_BYTES', 'BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers', 'add_train_parser',
+           'parser', 'add_predict_parser', 'predict_cli', 'main']
 
 # %% ../nbs/00c_cli.ipynb #37ba2a90
 class ArgumentParser(argparse.ArgumentParser):
@@ -154,11 +154,26 @@ def add_batch_parsers(sub):
     _translate_options(t)
 
 # %% ../nbs/00c_cli.ipynb #c92e6b13
+TRAIN_BYTES = 2048  # memory per pixel of a training crop: the U-Net's float32 activations and their gradients (an estimate)
+
+def _train_data(folder, name:str):
+    "Dataset `folder` given as `name` if it has images/ and masks/ (rows lacking files are named by `read_dataset`); else a ValueError naming the option and the folder."
+    from microsynth.core import check_dir, read_dataset
+    df = read_dataset(check_dir(folder, name))
+    lacks = [k for k in ('images', 'masks') if k not in df]
+    if lacks: raise ValueError(f"{name} {folder}: no {' and no '.join(f'{k}/' for k in lacks)}; train needs images/ and masks/ (e.g. from generate grains)")
+    return folder
+
 def _train(a):
     from fastai.torch_core import rank_distrib
+    from microsynth.core import check_number, memory_bound, memory_note
     from microsynth.segmentation import train_datasets
     try: sizes = [int(s) for s in a.sizes.split(',')] if a.sizes else None
     except ValueError: raise ValueError(f"--sizes must be sizes in px separated by commas, e.g. 128,256; got {a.sizes!r}") from None
+    for s in sizes or []: check_number(f"--sizes {a.sizes}: each size", s, 8, a.crop, integer=True)
+    check_number('--bs', a.bs, 1, memory_bound(TRAIN_BYTES * a.crop ** 2), integer=True, why=memory_note(f"a training crop takes ~{TRAIN_BYTES} B per pixel (activations and their gradients)"))
+    for d in a.data: _train_data(d, 'DATA')
+    if a.valid: _train_data(a.valid, '--valid')
     train_datasets(a.data, a.out, a.valid, a.crop, sizes, a.epochs, a.arch, a.bs, a.lr, a.seed, a.pretrained, a.device, a.downscale)
     if not rank_distrib(): print(f"model: {a.out}")  # rank 0 alone wrote the model
     return 0
@@ -174,7 +189,7 @@ def add_train_parser(sub):
     t.add_argument('--sizes', help='progressive stage sizes up to the crop, e.g. 128,256 (default: the crop alone)')
     t.add_argument('--epochs', type=number_arg(1, integer=True), default=1, help='epochs per stage')
     t.add_argument('--arch', default='resnet18', help='unet_cpu (a U-Net sized for a CPU, random weights) or a ResNet name: resnet18, resnet34, resnet50')
-    t.add_argument('--bs', type=number_arg(1, integer=True), default=8, help='batch size of each process')
+    t.add_argument('--bs', type=number_arg(1, integer=True), default=8, help='batch size of each process (at most what memory holds: bs x crop² x TRAIN_BYTES)')
     t.add_argument('--lr', type=number_arg(0, lo_open=True), default=1e-3)
     t.add_argument('--seed', type=number_arg(0, integer=True), default=0)
     t.add_argument('--pretrained', action='store_true', help='start from ImageNet weights (downloads them)')

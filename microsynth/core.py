@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #b91ca8d2
 from __future__ import annotations
-import csv, io, json, math, os, random, re, struct, sys, tempfile, zlib
+import csv, fcntl, io, json, math, os, random, re, socket, struct, sys, tempfile, zlib
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage
@@ -12,9 +12,11 @@ from PIL import Image
 from concurrent.futures import ProcessPoolExecutor
 
 # %% auto #0
-__all__ = ['PNG_ZLIB', 'KINDS', 'PARAMS_FILE', 'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'png_bytes',
-           'save_png', 'load_image', 'check_number', 'check_dir', 'check_file', 'check_out_dir', 'check_device',
-           'torch_load_tensors', 'read_params', 'write_sample', 'on_disk', 'DatasetWriter', 'row_params',
+__all__ = ['PNG_ZLIB', 'MEMORY_SHARE', 'ROW_BYTES', 'WORKER_BYTES', 'KINDS', 'PARAMS_FILE', 'LOCK_FILE', 'RECIPE_FILE',
+           'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'is_leftover', 'png_bytes', 'save_png',
+           'load_image', 'check_number', 'memory_limit', 'memory_bound', 'memory_note', 'check_count', 'check_workers',
+           'check_dir', 'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors', 'read_params',
+           'write_sample', 'on_disk', 'FolderLock', 'recipe_differences', 'check_recipe', 'DatasetWriter', 'row_params',
            'read_dataset', 'load_sample', 'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay',
            'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
 
@@ -51,6 +53,12 @@ def atomic_write(path, data:bytes|str):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path
+
+_TMP_RE = re.compile(r'^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$')  # mkstemp: prefix, 8 random characters, suffix
+
+def is_leftover(path) -> bool:
+    "Whether `path` is a temporary file `atomic_write` made (never complete: a killed write leaves one; nothing else writes such names)."
+    return bool(_TMP_RE.match(Path(path).name))
 
 # %% ../nbs/00_core.ipynb #755139c7
 PNG_ZLIB = dict(level=1, strategy=zlib.Z_RLE)  # the size/speed trade is measured in 02a_grains_generate
@@ -91,16 +99,55 @@ def load_image(path) -> np.ndarray:
     except Exception as e: raise ValueError(f"{path} is not a readable image ({type(e).__name__}: {e})") from None
 
 # %% ../nbs/00_core.ipynb #4501bda9
-def check_number(name:str, value, lo=None, hi=None, integer:bool=False, lo_open:bool=False, hi_open:bool=False):
-    "`value` if it is a finite number (an int if `integer`) in [`lo`, `hi`] (ends open if `lo_open`/`hi_open`); else a ValueError naming `name` and the value."
+def check_number(name:str, value, lo=None, hi=None, integer:bool=False, lo_open:bool=False, hi_open:bool=False, why:str|None=None):
+    "`value` if it is a finite number (an int if `integer`) in [`lo`, `hi`] (ends open if `lo_open`/`hi_open`); else a ValueError naming `name` and the value (and `why` the range is what it is)."
     kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, kinds):
         raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
     if not math.isfinite(value): raise ValueError(f"{name} must be a finite number, got {value!r}")
     if (lo is not None and (value <= lo if lo_open else value < lo)) or (hi is not None and (value >= hi if hi_open else value > hi)):
         rng = f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{')' if hi_open else ']'}"
-        raise ValueError(f"{name} must be in {rng}, got {value!r}")
+        raise ValueError(f"{name} must be in {rng}{f' ({why})' if why else ''}, got {value!r}")
     return value
+
+
+# %% ../nbs/00_core.ipynb #ec56c887
+MEMORY_SHARE = 0.5     # of memory_limit(): what one sample in the making (or all workers' samples together) may take
+ROW_BYTES = 4096       # memory a writer needs per sample: its row (~40 values) as Python objects, plus its id and task
+WORKER_BYTES = 256 * 2**20  # a worker process of its own (interpreter, numpy, numba), before its sample
+
+def memory_limit() -> int:
+    "Bytes of memory this process may use: the machine's physical memory, or its control group's limit where that is lower."
+    total = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    for f in ('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'):
+        try: text = Path(f).read_text().strip()
+        except OSError: continue
+        if text.isdigit(): total = min(total, int(text))
+    return total
+
+def memory_bound(unit_bytes:float, dims:int=1) -> int:
+    "The largest n (at least 1) whose n**dims units of `unit_bytes` bytes each fit in `MEMORY_SHARE` of `memory_limit()`."
+    budget = MEMORY_SHARE * memory_limit()
+    n = max(1, int((budget / unit_bytes) ** (1 / dims)))
+    while (n + 1) ** dims * unit_bytes <= budget: n += 1   # the float root may fall one short ...
+    while n > 1 and n ** dims * unit_bytes > budget: n -= 1  # ... or one over
+    return n
+
+def memory_note(what:str) -> str:
+    "The reason for a bound from `memory_bound`, for an error message: `what` costs, and the share of memory it is kept to."
+    return f"{what}; the bound keeps that within {MEMORY_SHARE:.0%} of this machine's {memory_limit() / 2**30:.1f} GiB of memory"
+
+def check_count(name:str, value, lo:int=1, rows_each:int=1):
+    "`value` if it is an integer >= `lo` whose samples (`rows_each` rows each) a writer can hold: `ROW_BYTES` per row; else a ValueError naming `name`, the value and the bound."
+    check_number(name, value, lo, integer=True)
+    return check_number(name, value, lo, memory_bound(ROW_BYTES * rows_each), integer=True, why=memory_note(f"a writer holds ~{ROW_BYTES * rows_each // 1024} KiB per {name} in memory"))
+
+def check_workers(workers, sample_bytes:float=0):
+    "`workers` if it is an integer >= 1 whose processes (`WORKER_BYTES` each, plus a sample of `sample_bytes` each in the making) fit in memory; else a ValueError naming it, the value and the bound."
+    check_number('workers', workers, 1, integer=True)
+    each = WORKER_BYTES + sample_bytes
+    return check_number('workers', workers, 1, memory_bound(each), integer=True, why=memory_note(f"a worker takes ~{each / 2**20:.0f} MiB"))
+
 
 # %% ../nbs/00_core.ipynb #153a018d
 def check_dir(path, name:str) -> Path:
@@ -242,19 +289,96 @@ def _append(path, text:str):
 
 # %% ../nbs/00_core.ipynb #5d1e7a1e
 def _clear_leftovers(path:Path, ids:set):
-    "Remove what a killed run left in dataset folder `path`: temporary files (never complete) and sample files whose row (id in `ids`) was never recorded — made again, never trusted by `on_disk`."
-    for tmp in path.rglob('.*.tmp'): tmp.unlink()
+    "Remove what a killed run left in dataset folder `path`: `atomic_write`'s temporary files (never complete) and sample files whose row (id in `ids`) was never recorded — made again, never trusted by `on_disk`."
+    for tmp in path.rglob('.*.tmp'): tmp.unlink()  # the writer owns the folder: any hidden temp file is a write that never completed
     for f in (f for k in KINDS if (path/k).is_dir() for f in (path/k).glob('*.png') if f.stem not in ids): f.unlink()
 
-# %% ../nbs/00_core.ipynb #5d1e7a20
-class DatasetWriter:
-    "Write samples and their parameter rows to a dataset folder: atomic per file, resumable; rows appended to the table every `flush_every` samples."
-    def __init__(self, path, classes=(0, 1), flush_every:int=32):
-        self.path, self.classes, self.flush_every = check_out_dir(path, 'dataset folder'), tuple(classes), flush_every
+
+# %% ../nbs/00_core.ipynb #277aa10b
+LOCK_FILE = '.microsynth.lock'
+RECIPE_FILE = 'recipe.json'
+
+class FolderLock:
+    "The advisory lock (`flock`) of folder `path`, held until `release` or until this process ends; a ValueError naming the folder and the holder if another process holds it."
+    def __init__(self, path, name:str='dataset folder'):
+        self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        (self.rows, self.columns), self._new = _read_table(self.path/PARAMS_FILE), []
-        self.ids = {str(r['id']) for r in self.rows}
-        _clear_leftovers(self.path, self.ids)
+        self.file = open(self.path/LOCK_FILE, 'a+')
+        try: fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.file.seek(0)
+            holder = self.file.read().strip() or 'another process'
+            self.file.close()
+            raise ValueError(f"{name} {self.path} is being written by {holder}: one writer at a time; wait for it to end, or write to another folder") from None
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(f"process {os.getpid()} on {socket.gethostname()} ({' '.join(sys.argv)[:300]})\n")
+        self.file.flush()
+
+    def release(self):
+        "Let the next writer in (the lock file stays: removing it could let two writers lock two different files)."
+        if self.file.closed: return
+        self.file.truncate(0)
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+
+def _json_value(v):
+    "`v` as JSON gives it back (tuples as lists, numpy scalars as numbers), so recipes compare the same from memory and from disk."
+    return json.loads(json.dumps(v, sort_keys=True, default=lambda x: x.item() if isinstance(x, np.generic) else str(x)))
+
+def recipe_differences(old:dict, new:dict) -> list:
+    "'name old (this run: new)' for each option whose value differs between recipes `old` (recorded) and `new`."
+    old, new = _json_value(old), _json_value(new)
+    shown = lambda v: 'unset' if v is None else json.dumps(v)
+    return [f"{k} {shown(old.get(k))} (this run: {shown(new.get(k))})" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+def check_recipe(path, recipe:dict) -> dict:
+    "Compare `recipe` with the one recorded in dataset folder `path` (none recorded: nothing to compare); a ValueError naming each option that differs and both values."
+    f = Path(path)/RECIPE_FILE
+    if not f.exists(): return recipe
+    try: old = json.loads(f.read_text())
+    except ValueError: raise ValueError(f"{f} is not JSON: a recipe file damaged by hand? put the original back or write to a new folder") from None
+    diff = recipe_differences(old, recipe)
+    if diff: raise ValueError(f"{path} was made with other options: {'; '.join(diff)}. Resume it with the options that made it, or write to a new folder")
+    return recipe
+
+
+# %% ../nbs/00_core.ipynb #5d1e7a20
+def _unique_rows(pf:Path, rows:list, columns:list) -> list:
+    "`rows` with each id once: repeated identical rows (two writers of one recipe, before folders were locked) are dropped and the table rewritten; repeated differing ones are a ValueError naming the id."
+    first, dup = {}, []
+    for r in rows:
+        sid = str(r['id'])
+        if sid not in first: first[sid] = r
+        elif _csv_lines([r], columns) != _csv_lines([first[sid]], columns): raise ValueError(f"{pf} lists sample {sid} twice with different parameters: two writers of two recipes wrote this folder; write to a new folder")
+        else: dup.append(sid)
+    if not dup: return rows
+    rows = list(first.values())
+    atomic_write(pf, _csv_lines([dict(zip(columns, columns))], columns) + _csv_lines(rows, columns))
+    return rows
+
+def _complete_rows(path:Path, rows:list, columns:list) -> list:
+    "`rows` less those lacking a file in a kind folder that exists (a copy cut short, files removed by hand): dropped from the table, so that their samples are made again."
+    kinds = [k for k in KINDS if (path/k).is_dir()]
+    keep = [r for r in rows if all((path/k/f"{r['id']}.png").exists() for k in kinds)]
+    if len(keep) < len(rows): atomic_write(path/PARAMS_FILE, _csv_lines([dict(zip(columns, columns))], columns) + _csv_lines(keep, columns))
+    return keep
+
+class DatasetWriter:
+    "Write samples and their parameter rows to a dataset folder, its one writer while open (`FolderLock`): atomic per file, resumable; rows appended to the table every `flush_every` samples; `recipe` (the options that make the samples) recorded, and a resume with another one refused."
+    def __init__(self, path, classes=(0, 1), flush_every:int=32, recipe:dict|None=None):
+        self.path, self.classes, self.flush_every = check_out_dir(path, 'dataset folder'), tuple(classes), flush_every
+        self.lock = FolderLock(self.path)  # before anything is read or removed: another writer's files are not leftovers
+        try:
+            if recipe is not None: check_recipe(self.path, recipe)
+            rows, self.columns = _read_table(self.path/PARAMS_FILE)
+            self.rows, self._new = _complete_rows(self.path, _unique_rows(self.path/PARAMS_FILE, rows, self.columns), self.columns), []
+            self.ids = {str(r['id']) for r in self.rows}
+            _clear_leftovers(self.path, self.ids)
+            if recipe is not None and not (self.path/RECIPE_FILE).exists(): atomic_write(self.path/RECIPE_FILE, json.dumps(_json_value(recipe), indent=1, sort_keys=True))
+        except BaseException:
+            self.lock.release()
+            raise
 
     def __contains__(self, sid): return sid in self.ids
     def __len__(self): return len(self.rows)
@@ -264,7 +388,9 @@ class DatasetWriter:
         if sid in self.ids: return False
         if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
         row = {'id': sid, **{k: _cell(v) for k, v in params.items()}}
-        self.rows.append(row); self._new.append(row); self.ids.add(sid)
+        self.rows.append(row)
+        self._new.append(row)
+        self.ids.add(sid)
         if len(self._new) >= self.flush_every: self.flush()
         return True
 
@@ -283,15 +409,22 @@ class DatasetWriter:
         else: _append(pf, _csv_lines(self._new, cols))
         self.columns, self._new = cols, []
 
-    def close(self): self.flush()
+    def close(self):
+        "Write the rows not yet in the table, and let the next writer in."
+        try: self.flush()
+        finally: self.lock.release()
+
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
+
 
 # %% ../nbs/00_core.ipynb #3984b77b
 def row_params(row) -> dict:
     "The generating parameters of a row (a dict or a table row), decoded back to Python values, without id and file paths."
     row = dict(row)
     return {k: _uncell(v) for k, v in row.items() if k != 'id' and k not in KINDS}
+
+def _ids_text(ids, k:int=5) -> str: return ', '.join(map(str, ids[:k])) + (f', ... ({len(ids)} in all)' if len(ids) > k else '')
 
 def read_dataset(path, check:bool=False, classes=(0, 1)) -> pd.DataFrame:
     "The table of dataset `path` with columns `images`/`masks`/`labels` holding file paths; `check` also loads and validates every sample."
@@ -301,15 +434,16 @@ def read_dataset(path, check:bool=False, classes=(0, 1)) -> pd.DataFrame:
     if not pf.exists(): raise ValueError(f"{path} is not a dataset: no {PARAMS_FILE} (expected images/, masks/, labels/ and {PARAMS_FILE})")
     df = read_params(pf)
     if df.empty: raise ValueError(f"dataset {path} is empty: {PARAMS_FILE} has no rows")
+    dup = df['id'][df['id'].duplicated()].unique().tolist()
+    if dup: raise ValueError(f"dataset {path}: {PARAMS_FILE} lists {len(dup)} id(s) more than once ({_ids_text(dup)}): two writers wrote it at once; a re-run of its generator drops the repeated rows")
     for kind in KINDS:
         d = path/kind
         if not d.exists(): continue
         stray = [p.name for p in d.iterdir() if not (p.suffix == '.png' or p.name.endswith('.tmp'))]
         if stray: raise ValueError(f"{d} holds files that are not PNG images: {stray[:5]}")
         files = [d/f'{i}.png' for i in df['id']]
-        missing = [f.name for f in files if not f.exists()]
-        if len(missing) == len(files): continue  # this dataset has no such kind
-        if missing: raise ValueError(f"{d} lacks files for ids listed in {PARAMS_FILE}: {missing[:5]}")
+        missing = [i for i, f in zip(df['id'], files) if not f.exists()]
+        if missing: raise ValueError(f"dataset {path}: {len(missing)} of {len(df)} rows lack their {kind}/ file: {_ids_text(missing)} (a copy cut short? copy it again, or re-run its generator)")
         df[kind] = [str(f) for f in files]
     if check:
         for _, r in df.iterrows(): load_sample(r, classes)

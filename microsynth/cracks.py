@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_cracks.ipynb #edc20fd9
 from __future__ import annotations
-import re
+import hashlib, re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,15 +13,15 @@ from numba import njit
 from scipy import ndimage as ndi, stats
 from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
-from .core import DatasetWriter, check_number, load_image, on_disk, row_params, write_sample
+from .core import DatasetWriter, check_count, check_number, check_workers, load_image, memory_bound, memory_note, on_disk, row_params, write_sample
 from .distributed import check_scheduler, run_tasks
 from .realdata import split_by_source
 from .realdata import mtcracks_folder
 from .textures import build_dictionary, synth_textures
 
 # %% auto #0
-__all__ = ['FAMILIES', 'LIMITS', 'load_crack_pairs', 'measure_cracks', 'Dist', 'fit_crack_params', 'sample_crack', 'render_crack',
-           'tiles_to', 'synth_crack_dataset', 'synth_tile_from_row', 'mt_source_groups', 'split_groups',
+__all__ = ['FAMILIES', 'LIMITS', 'TILE_BYTES', 'load_crack_pairs', 'measure_cracks', 'Dist', 'fit_crack_params', 'sample_crack',
+           'render_crack', 'tiles_to', 'synth_crack_dataset', 'synth_tile_from_row', 'mt_source_groups', 'split_groups',
            'real_crack_dataset', 'real_tile_from_row']
 
 # %% ../nbs/03a_cracks.ipynb #bb96c305
@@ -192,15 +192,24 @@ def tiles_to(out, td, model:dict, ids, seed:int, size:int, n_best:int, roughness
         rows.append((f'{i:06d}', row))
     return rows
 
+TILE_BYTES = 64  # memory per pixel of a tile in the making: its texture canvas, candidate patches and crack mask (an estimate)
+
 def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, valid_frac:float=0.2,
                         n_best:int=5, roughness:float=0.7, batch:int=64, workers:int=1, client=None) -> Path:
     "Write `n` balanced synthetic crack (odd ids) / no-crack (even ids) `size`² tiles to dataset `out`, a batch per task: here, on `workers` processes or on the Dask cluster of `client`; resumable."
     if td.params.get('folder') is None: raise ValueError("build the texture dictionary from a folder so that rows can rebuild it")
-    check_number('n', n, 1, integer=True); check_number('size', size, 8, integer=True); check_number('seed', seed, 0, integer=True)
+    check_count('n', n)
+    check_number('batch', batch, 1, integer=True)
+    check_number('size', size, 8, memory_bound(TILE_BYTES * batch, dims=2), integer=True, why=memory_note(f"a task grows {batch} tiles of ~{TILE_BYTES} B per pixel"))
+    check_number('seed', seed, 0, integer=True)
     check_number('valid_frac', valid_frac, 0, 0.5)  # every round(1/valid_frac)-th pair is held out: above 1/2 it would be all of them
-    check_number('workers', workers, 1, integer=True); check_scheduler(client)
-    out = Path(out); tex_params = {f'tex_{k}': td.params[k] for k in _TEX_KEYS}
-    with DatasetWriter(out) as w:
+    check_workers(workers, TILE_BYTES * batch * size * size)
+    check_scheduler(client)
+    out = Path(out)
+    tex_params = {f'tex_{k}': td.params[k] for k in _TEX_KEYS}
+    model_id = hashlib.sha256(repr(sorted(model.items())).encode()).hexdigest()[:16]  # the fitted crack distributions (Dist reprs: their numbers)
+    recipe = dict(generator='cracks', size=size, seed=seed, valid_frac=valid_frac, n_best=n_best, roughness=roughness, crack_model=model_id, **tex_params)
+    with DatasetWriter(out, recipe=recipe) as w:
         todo = [i for i in range(n) if f'{i:06d}' not in w]
         jobs = [(todo[b0:b0+batch], seed, size, n_best, roughness, valid_frac, tex_params) for b0 in range(0, len(todo), batch)]
         for job, (rows, why) in zip(jobs, run_tasks(tiles_to, jobs, (w.path.absolute(), td, model), int(workers), client)):
@@ -267,7 +276,8 @@ def real_crack_dataset(out, n_per_class:int, crack_folder=None, free_folder=None
     side = {**{('crack', n): s for n, s in split_groups({n: g for (c, n), g in src.items() if c == 'crack'}, fracs, seed).items()},
             **{('free', n): s for n, s in split_groups({n: g for (c, n), g in src.items() if c == 'free'}, fracs, seed).items()}}
     want = dict(zip(('train', 'valid', 'test'), np.diff(np.round(np.concatenate([[0], np.cumsum(fracs)/np.sum(fracs)])*n_per_class)).astype(int)))
-    with DatasetWriter(out) as w:
+    recipe = dict(generator='real cracks', n_per_class=n_per_class, crack_folder=str(crack_folder), free_folder=str(free_folder), size=size, seed=seed, fracs=list(fracs), gap=gap)  # n_per_class decides which tile each id is
+    with DatasetWriter(out, recipe=recipe) as w:
         i = 0
         for split, k in want.items():
             cs = [p for p in crack if side['crack', p[0]] == split]; fs = [f for f in free if side['free', f.stem] == split]

@@ -13,13 +13,13 @@ from scipy.interpolate import CubicSpline
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay, cKDTree
 from scipy.special import ndtri
-from .core import check_number
+from .core import check_number, memory_bound, memory_note
 from .metrics import instances_from_boundaries
 
 # %% auto #0
-__all__ = ['RANGES', 'RECIPE', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_labels', 'voronoi_edges',
-           'torus_edges', 'spline_edges', 'densify', 'disc_offsets', 'rasterise', 'grain_labels', 'grain_values',
-           'perlin_table', 'perlin_torus', 'cubic_matrix', 'interp_grid', 'perlin', 'render']
+__all__ = ['RANGES', 'RECIPE', 'RENDER_BYTES', 'GrainParams', 'image_shape', 'check_ranges', 'relax', 'voronoi_labels',
+           'voronoi_edges', 'torus_edges', 'spline_edges', 'densify', 'disc_offsets', 'rasterise', 'grain_labels',
+           'grain_values', 'perlin_table', 'perlin_torus', 'cubic_matrix', 'interp_grid', 'perlin', 'render']
 
 # %% ../nbs/02_grains.ipynb #02cea181
 RANGES = dict(                         # what `GrainParams.sample` draws from (lo, hi); ours unless marked
@@ -119,12 +119,17 @@ def sample(cls:GrainParams, rng, size=512, ranges=None, **fixed):
     return cls(**p)
 
 # %% ../nbs/02_grains.ipynb #8d3e8373
+RENDER_BYTES = 40  # peak bytes per pixel of `render` and the encoding of its three PNGs (tracemalloc: ~28 at 256² and at 1024²)
+
 def image_shape(size) -> tuple:
-    "`(H, W)` from an int side or an `(H, W)` pair; a clear error for anything that is not positive."
+    "`(H, W)` from an int side or an `(H, W)` pair; a clear error for anything that is not positive, or too large to render in memory (`RENDER_BYTES` per pixel)."
     try: H, W = (size, size) if np.ndim(size) == 0 else tuple(size)
     except (TypeError, ValueError): raise ValueError(f"size must be a positive int or an (H, W) pair, got {size!r}") from None
     if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in (H, W)):
         raise ValueError(f"size must be a positive int or an (H, W) pair of them, got {size!r}")
+    why = memory_note(f"an image takes ~{RENDER_BYTES} B per pixel to render")
+    if np.ndim(size) == 0: check_number('size', int(size), 1, memory_bound(RENDER_BYTES, dims=2), integer=True, why=why)
+    else: check_number(f'size {H}x{W}: its pixels', int(H) * int(W), 1, memory_bound(RENDER_BYTES), integer=True, why=why)
     return int(H), int(W)
 
 def check_ranges(r:dict) -> dict:

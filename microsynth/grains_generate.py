@@ -8,9 +8,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
-from .core import DatasetWriter, FAILED_FILE, on_disk, row_params, skip, write_failed, write_sample
+from .core import DatasetWriter, FAILED_FILE, check_count, check_number, check_workers, on_disk, row_params, skip, write_failed, write_sample
 from .distributed import check_scheduler, run_tasks
-from .grains import GrainParams, RANGES, RECIPE, check_ranges, image_shape, perlin_table, render
+from .grains import GrainParams, RANGES, RECIPE, RENDER_BYTES, check_ranges, image_shape, perlin_table, render
 
 # %% auto #0
 __all__ = ['sample_seed', 'render_sample', 'render_to', 'render_row', 'generate']
@@ -44,14 +44,17 @@ def render_row(row):
 # %% ../nbs/02a_grains_generate.ipynb #8a967d2a
 def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, progress:bool=False, client=None, **fixed) -> Path:
     "Write `n` random grain scenarios (images/, masks/, labels/, params.csv) to `out_dir` here, on `workers` processes or on the Dask cluster of `client` (a `distributed.Client` or scheduler address); resumes a partial run; same arguments -> same bytes for any of them; samples that fail are skipped and listed in `out_dir/failed.csv`."
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1: raise ValueError(f"n must be a positive number of images, got {n!r}")
-    if not isinstance(workers, (int, np.integer)) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    image_shape(size); check_ranges({**RANGES, **(ranges or {})}); check_scheduler(client)
+    check_count('n', n)
+    check_number('seed', seed, 0, integer=True)
+    H, W = image_shape(size)
+    check_workers(workers, RENDER_BYTES * H * W)
+    check_ranges({**RANGES, **(ranges or {})})
+    check_scheduler(client)
     GrainParams.sample(np.random.default_rng(0), size, ranges, **fixed).check(size)   # bad knobs fail here, before anything is written
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir(): raise ValueError(f"out_dir {out_dir} exists and is not a folder")
-    with DatasetWriter(out_dir) as w:
+    recipe = dict(generator='grains', recipe=RECIPE, size=size, seed=seed, ranges=ranges or {}, fixed=fixed)  # what a sample's bytes depend on, beside its index
+    with DatasetWriter(out_dir, recipe=recipe) as w:
         old = {r.get('recipe') for r in w.rows} - {RECIPE}
         if old: raise ValueError(f"{out_dir} holds images of grain recipe version(s) {sorted(old, key=str)}, this library makes version {RECIPE}: use a new folder")
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again

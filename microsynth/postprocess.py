@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, segmentation
-from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay
+from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, is_leftover
 from .metrics import evaluate, agresti_coull, grain_summary
 from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs
@@ -127,8 +127,8 @@ def _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, p
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
     if not files: raise ValueError(f"image folder {folder} holds no images ({', '.join(sorted(IMAGE_EXTS))})")
     out_dir = check_out_dir(out_dir, 'out folder')
-    other = sorted(p.name for p in out_dir.iterdir() if p.name not in PREDICT_OUT) if out_dir.is_dir() else []
-    other += [f'{d}/{p.name}' for d in ('masks', 'overlays') if (out_dir/d).is_dir() for p in (out_dir/d).iterdir() if p.suffix != '.png']
+    other = sorted(p.name for p in out_dir.iterdir() if p.name not in PREDICT_OUT and not is_leftover(p)) if out_dir.is_dir() else []  # a killed write's temp file is ours
+    other += [f'{d}/{p.name}' for d in ('masks', 'overlays') if (out_dir/d).is_dir() for p in (out_dir/d).iterdir() if p.suffix != '.png' and not is_leftover(p)]
     if other: raise ValueError(f"out folder {out_dir} holds files predict did not write ({', '.join(other[:3])}): give a new or empty folder, or one an earlier predict wrote")
     return files
 
@@ -138,6 +138,7 @@ def _clear_predict_out(out_dir:Path):
     for d in ('masks', 'overlays'):
         if (out_dir/d).is_dir():
             for p in (out_dir/d).glob('*.png'): p.unlink()
+    for p in (p for p in (out_dir.rglob('.*.tmp') if out_dir.is_dir() else []) if is_leftover(p)): p.unlink()  # what a killed predict's atomic writes left
     for f in ('grains.csv', 'failed.csv', 'predict.json'): (out_dir/f).unlink(missing_ok=True)
 
 def _predict_input(f:Path, seen:dict) -> np.ndarray:

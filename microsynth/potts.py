@@ -10,11 +10,12 @@ import numpy as np
 from numba import njit, prange
 from skimage.measure import label as cc_label
 from skimage.segmentation import relabel_sequential
-from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_number, on_disk, row_params, write_sample
+from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_count, check_number, check_workers, memory_bound, memory_note, on_disk, recipe_differences, row_params, write_sample
 from .distributed import check_scheduler, run_tasks
 
 # %% auto #0
-__all__ = ['propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'volume_to', 'write_slices']
+__all__ = ['SITE_BYTES', 'propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'volume_to',
+           'write_slices']
 
 # %% ../nbs/01_potts.ipynb #ed73bd6f
 _GOLD = np.uint64(0x9E3779B97F4A7C15)   # 2^64 / golden ratio: splitmix64's stream increment
@@ -132,6 +133,8 @@ def _thresholds(kT):
     return thr
 
 # %% ../nbs/01_potts.ipynb #595d0850
+SITE_BYTES = 12  # memory per lattice site: the int32 volume, its initial ids and a section's labels and mask
+
 def _check_shape(shape):
     if isinstance(shape, numbers.Integral): raise ValueError(f"shape must be a tuple of 2 or 3 sides, got {shape!r}")
     shape = tuple(shape)
@@ -139,6 +142,7 @@ def _check_shape(shape):
         raise ValueError(f"shape must be 2 or 3 integer sides, got {shape!r}")
     if min(shape) < 2: raise ValueError(f"every side of shape must be >= 2 sites, got {shape!r}")
     if math.prod(shape) >= 2**31: raise ValueError(f"shape {shape} has more sites than int32 ids can number")
+    check_number(f'shape {tuple(shape)}: its sites', math.prod(shape), 1, memory_bound(SITE_BYTES), integer=True, why=memory_note(f"a volume takes ~{SITE_BYTES} B per site"))
     return tuple(int(n) for n in shape)
 
 def init_volume(shape, init='unique', seed:int=0) -> np.ndarray:
@@ -224,20 +228,24 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
     "Simulate `n_volumes` volumes (one task each: here, on `workers` processes or on the Dask cluster of `client`) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
     shape = _check_shape((size,) * 3 if isinstance(size, numbers.Integral) else size)
     if len(shape) != 3: raise ValueError(f"write_slices needs a 3D shape, got {shape}")
-    if not isinstance(n_volumes, numbers.Integral) or n_volumes < 1: raise ValueError(f"n_volumes must be a positive int, got {n_volumes!r}")
-    if not isinstance(spacing, numbers.Integral) or spacing < 1: raise ValueError(f"spacing must be a positive int, got {spacing!r}")
-    check_number('width', width, 1, integer=True); check_number('workers', workers, 1, integer=True); check_scheduler(client)  # before any simulation
-    check_number('mcs', mcs, 1, integer=True); check_number('kT', kT, 0); check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
-    with DatasetWriter(out) as w:
+    check_number('spacing', spacing, 1, integer=True)
+    check_count('n_volumes', n_volumes, rows_each=sum(math.ceil(shape[ax] / spacing) for ax in axes))
+    check_number('width', width, 1, integer=True)
+    check_workers(workers, SITE_BYTES * math.prod(shape))
+    check_scheduler(client)  # before any simulation
+    check_number('mcs', mcs, 1, integer=True)
+    check_number('kT', kT, 0)
+    check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
+    recipe = dict(generator='potts', shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)  # seeds, axes and spacing are in the section ids
+    with DatasetWriter(out, recipe=recipe) as w:
         old, jobs = {str(r['id']): row_params(r) for r in w.rows}, []
         for vseed in range(seed, seed + n_volumes):
             params = dict(seed=vseed, shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)
             sections = [(ax, i) for ax in axes for i in range(0, shape[ax], spacing)]
             for (ax, i) in sections:
-                prev = old.get(_section_id(vseed, ax, i))  # resuming must not mix sections of other parameters
-                if prev is not None and any(str(prev.get(k)) != str(v) for k, v in params.items()):
-                    raise ValueError(f"{out} already holds section {_section_id(vseed, ax, i)} made with other parameters "
-                                     f"({ {k: prev.get(k) for k in params} }); write to a new folder")
+                prev = old.get(_section_id(vseed, ax, i))  # resuming must not mix sections of other parameters (a folder older than recipe.json)
+                diff = [] if prev is None else recipe_differences({k: prev.get(k) for k in params}, params)
+                if diff: raise ValueError(f"{out} already holds section {_section_id(vseed, ax, i)} made with other parameters: {'; '.join(diff)}; write to a new folder")
             todo = [(ax, i) for ax, i in sections if _section_id(vseed, ax, i) not in w]
             if todo: jobs.append((vseed, params, todo, progress))
         for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), int(workers), client)):

@@ -4,23 +4,41 @@
 
 # %% ../nbs/00b_runner.ipynb #b261db2c
 from __future__ import annotations
-import base64, contextlib, json, math, os, time, tomllib
+import base64, contextlib, json, math, os, re, time, tomllib
 from pathlib import Path
 import microsynth
-from .core import atomic_write, check_dir, check_out_dir
+from .core import atomic_write, check_dir, check_number, check_out_dir
 
 # %% auto #0
-__all__ = ['PROFILES_FILE', 'COMMON', 'THREAD_ENV', 'load_profiles', 'profile_params', 'parse_overrides', 'parameter_defaults',
-           'check_overrides', 'default_nbs_path', 'declared_parameters', 'sequence', 'thread_settings', 'RunError',
-           'run', 'machine_info', 'render_notebook', 'write_report']
+__all__ = ['PROFILES_FILE', 'COMMON', 'RANGES_KEY', 'THREAD_ENV', 'load_profiles', 'parameter_ranges', 'profile_params',
+           'parse_overrides', 'parameter_defaults', 'check_overrides', 'default_nbs_path', 'declared_parameters',
+           'sequence', 'thread_settings', 'RunError', 'run', 'machine_info', 'render_notebook', 'write_report']
 
 # %% ../nbs/00b_runner.ipynb #a2f4622d
 PROFILES_FILE = Path(microsynth.__file__).resolve().parent/'profiles.toml'
 COMMON = ('work_dir',)  # injected by the runner itself, not by a profile
 
+RANGES_KEY = 'ranges'  # the table of profiles.toml that holds each parameter's interval, not a profile
+
 def load_profiles(path=None) -> dict:
     "All profiles: {profile: {'all': {...}, '<notebook stem>': {...}}}."
-    with open(path or PROFILES_FILE, 'rb') as f: return tomllib.load(f)
+    with open(path or PROFILES_FILE, 'rb') as f: profs = tomllib.load(f)
+    profs.pop(RANGES_KEY, None)
+    return profs
+
+_INTERVAL = re.compile(r'^\s*([\[(])\s*(-?inf|[-+0-9.e]+)\s*,\s*(-?inf|[-+0-9.e]+)\s*([\])])\s*$')
+
+def parameter_ranges(path=None) -> dict:
+    "{notebook stem or 'all': {name: (lo, hi, lo_open, hi_open)}}: the `[ranges.*]` intervals of profiles.toml (None for an infinite end)."
+    with open(path or PROFILES_FILE, 'rb') as f: table = tomllib.load(f).get(RANGES_KEY, {})
+    out = {}
+    for stem, names in table.items():
+        for name, text in names.items():
+            m = _INTERVAL.match(str(text))
+            if not m: raise ValueError(f"[{RANGES_KEY}.{stem}] {name} = {text!r} is not an interval such as \"[0, inf)\" or \"(0, 1]\"")
+            end = lambda s: None if s.lstrip('-') == 'inf' else int(s) if s.lstrip('+-').isdigit() else float(s)
+            out.setdefault(stem, {})[name] = (end(m[2]), end(m[3]), m[1] == '(', m[4] == ')')
+    return out
 
 def profile_params(profiles:dict, profile:str, stem:str, declared) -> dict:
     "The values of `profile` for notebook `stem`, restricted to the names its parameters cell `declared`."
@@ -85,8 +103,16 @@ def _override_value(name, v, default, stem):
     if not ok: raise ValueError(f"--set {name}={shown}: {name} in {stem} takes {want} (its default is {default!r})")
     return v
 
+def _in_range(name, v, shown, stem, interval):
+    "`v` (each number of it, for a list) checked against `interval` (lo, hi, lo_open, hi_open) by `core.check_number`; a ValueError names the --set item and the notebook."
+    lo, hi, lo_open, hi_open = interval
+    for x in (v if isinstance(v, list) else [v]):
+        if isinstance(x, (int, float)) and not isinstance(x, bool): check_number(f"--set {name}={shown}: {name} in {stem}", x, lo, hi, lo_open=lo_open, hi_open=hi_open)
+    return v
+
 def check_overrides(overrides:dict, nbs) -> dict:
-    "`overrides` checked against the parameters cell of every notebook in `nbs` that declares each name: unknown names and wrong kinds of value are a ValueError."
+    "`overrides` checked against the parameters cell of every notebook in `nbs` that declares each name, and against its interval in profiles.toml `[ranges.*]`: unknown names, wrong kinds of value and values out of range are a ValueError (before any notebook runs)."
+    ranges = parameter_ranges()
     defaults = {nb: parameter_defaults(nb) for nb in nbs}
     unused = sorted(set(overrides) - {n for d in defaults.values() for n in d})
     if unused: raise ValueError(f"--set {', '.join(unused)}: no notebook of this run declares such a parameter")
@@ -94,6 +120,8 @@ def check_overrides(overrides:dict, nbs) -> dict:
     for name, v in overrides.items():
         for nb, d in defaults.items():
             if name in d: v = _override_value(name, v, d[name], Path(nb).stem)
+            interval = ranges.get(Path(nb).stem, {}).get(name) or ranges.get('all', {}).get(name)
+            if name in d and interval: v = _in_range(name, v, json.dumps(v) if isinstance(v, list) else repr(v), Path(nb).stem, interval)
         out[name] = v
     return out
 

@@ -11,7 +11,7 @@ from scipy import ndimage
 from skimage.color import rgb2gray
 from skimage.feature import canny, graycomatrix, graycoprops
 from sklearn.metrics import roc_auc_score
-from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_device, check_number, read_dataset, load_sample, on_disk, skip, write_failed, write_sample
+from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_count, check_device, check_number, read_dataset, load_sample, on_disk, skip, write_failed, write_sample
 from .distributed import check_scheduler, run_tasks
 from .realdata import tbm_split
 from .grains import voronoi_labels
@@ -93,13 +93,18 @@ def translate_to(dst, g:UnetGenerator, row:dict, sample_seed:int, gen_id:str, sr
 def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:int=4, limit:int=0, device='cpu', progress:bool=False, client=None) -> Path:
     "Write synthetic micrographs for the labels (or masks) of dataset `src` into dataset `dst`, one row per sample, here or a sample per task on the Dask cluster of `client`; samples that fail are skipped and listed in `dst/failed.csv`."
     import copy
-    check_number('seed', seed, 0, integer=True); check_number('width', width, 1, integer=True); check_number('limit', limit, 0, integer=True); check_device(device); check_scheduler(client)
+    check_number('seed', seed, 0, integer=True)
+    check_number('width', width, 1, integer=True)
+    check_count('limit', limit, 0)
+    check_device(device)
+    check_scheduler(client)
     df = read_dataset(Path(src).absolute())  # absolute file paths: a cluster's workers need not share our working folder
     if 'labels' not in df and 'masks' not in df: raise ValueError(f"dataset {src} has neither labels/ nor masks/ to translate")
     if limit: df = df.iloc[:limit]
     g = copy.deepcopy(G).train()  # one copy in reference test mode for the whole dataset
     failed = []
-    with DatasetWriter(dst) as w:
+    recipe = dict(generator='translate', pix2pix=gen_id, source=str(Path(src).absolute()), seed=seed, width=width)  # limit only says how many
+    with DatasetWriter(dst, recipe=recipe) as w:
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
         todo = [(k, dict(r)) for k, (_, r) in enumerate(df.iterrows()) if str(r['id']) not in w]
         jobs = [(r, seed * 100_003 + k, gen_id, src, width, device) for k, r in todo]  # the torch seed of each sample's dropout noise

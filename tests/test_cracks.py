@@ -73,7 +73,7 @@ def test_synth_dataset_same_bytes_any_worker_count(tmp_path, td, model):
     one = synth_crack_dataset(tmp_path/'one', 6, td, model, seed=2, batch=4, workers=1)
     two = synth_crack_dataset(tmp_path/'two', 6, td, model, seed=2, batch=4, workers=2)
     files = sorted(p.relative_to(one) for p in one.rglob('*') if p.is_file())
-    assert files == sorted(p.relative_to(two) for p in two.rglob('*') if p.is_file()) and len(files) == 2 * 6 + 1
+    assert files == sorted(p.relative_to(two) for p in two.rglob('*') if p.is_file()) and len(files) == 2 * 6 + 3  # + params.csv, recipe.json, .microsynth.lock
     for f in files: assert (one/f).read_bytes() == (two/f).read_bytes(), f
 
 def test_source_groups_and_split():
@@ -120,5 +120,5 @@ def test_synth_dataset_on_dask_equals_local(tmp_path, td, model, dask_client):
     a = synth_crack_dataset(tmp_path/'here', 6, td, model, size=64, seed=2, batch=2)
     b = synth_crack_dataset(tmp_path/'dask', 6, td, model, size=64, seed=2, batch=2, client=dask_client)
     files = sorted(p.relative_to(a) for p in a.rglob('*') if p.is_file())
-    assert files == sorted(p.relative_to(b) for p in b.rglob('*') if p.is_file()) and len(files) == 13
+    assert files == sorted(p.relative_to(b) for p in b.rglob('*') if p.is_file()) and len(files) == 2 * 6 + 3
     assert all(filecmp.cmp(a/f, b/f, shallow=False) for f in files)

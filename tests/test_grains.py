@@ -82,7 +82,7 @@ def test_bad_render_inputs(kw, msg):
 def test_bad_row_and_generate_inputs(ds1, tmp_path):
     r = dict(read_dataset(ds1).iloc[0]); r['grain_colour'] = .3
     with pytest.raises(ValueError, match='unknown grain parameter'): render_row(r)
-    for kw, msg in [(dict(n=0), 'positive number'), (dict(n=3, workers=0), 'workers'), (dict(n=3, size=-4), 'size'),
+    for kw, msg in [(dict(n=0), r'n must be in \[1, '), (dict(n=3, workers=0), 'workers'), (dict(n=3, size=-4), 'size'),
                     (dict(n=3, ranges=dict(perlin_wavelength=(.1, 1.5))), r'\(0, 1\]'), (dict(n=3, ranges=dict(foo=(0, 1))), 'unknown range'),
                     (dict(n=3, white_noise=-1.), 'white_noise'), (dict(n=3, n_grains=10**6, size=64), 'more grains than'),
                     (dict(n=3, bogus=1), 'unknown grain parameter')]:

@@ -88,7 +88,7 @@ def test_slicing_helpers():
 
 def test_resume_refuses_other_parameters(tmp_path):
     write_slices(tmp_path / 'ds', 8, 2, spacing=4)
-    with pytest.raises(ValueError, match='other parameters'): write_slices(tmp_path / 'ds', 8, 3, spacing=4)
+    with pytest.raises(ValueError, match=r'was made with other options: mcs 2 \(this run: 3\)'): write_slices(tmp_path / 'ds', 8, 3, spacing=4)
 
 def _reference(shape, mcs, kT, seed, init):
     "The same sweep written plainly in Python: colour by colour, site by site, neighbours gathered with numpy."
