@@ -75,7 +75,7 @@ def test_slices_same_bytes_any_worker_count(tmp_path):
     one = write_slices(tmp_path / 'one', 12, 3, seed=4, n_volumes=2, spacing=3, workers=1)
     two = write_slices(tmp_path / 'two', 12, 3, seed=4, n_volumes=2, spacing=3, workers=2)
     files = lambda d: sorted(p.relative_to(d) for p in d.rglob('*') if p.is_file())
-    assert files(one) == files(two) and len(files(one)) == 2 * 3 * 4 * 2 + 1
+    assert files(one) == files(two) and len(files(one)) == 2 * 3 * 4 * 2 + 3  # + params.csv, recipe.json and the (released, empty) lock file
     for f in files(one): assert (one / f).read_bytes() == (two / f).read_bytes(), f
 
 def test_slicing_helpers():
