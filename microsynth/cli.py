@@ -167,7 +167,8 @@ def _train_data(folder, name:str):
 def _train(a):
     from fastai.torch_core import rank_distrib
     from microsynth.core import check_number, memory_bound, memory_note
-    from microsynth.segmentation import train_datasets
+    from microsynth.segmentation import check_arch, train_datasets
+    check_arch(a.arch, a.pretrained)
     try: sizes = [int(s) for s in a.sizes.split(',')] if a.sizes else None
     except ValueError: raise ValueError(f"--sizes must be sizes in px separated by commas, e.g. 128,256; got {a.sizes!r}") from None
     for s in sizes or []: check_number(f"--sizes {a.sizes}: each size", s, 8, a.crop, integer=True)

@@ -1,4 +1,4 @@
-"""Issue 25: a dataset survives two writers, a changed recipe and a half-finished copy; every option is checked before any
+"""A dataset survives two writers, a changed recipe and a half-finished copy; every option is checked before any
 work. Faults are made with real processes (a second `microsynth` at once, kill -9, a full tmpfs), not mocks."""
 import hashlib, os, signal, subprocess, sys, time
 from pathlib import Path
