@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage
 from PIL import Image
+from fastcore.basics import patch
 from concurrent.futures import ProcessPoolExecutor
 
 # %% auto #0
@@ -322,6 +323,8 @@ class FolderLock:
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()
 
+
+# %% ../nbs/00_core.ipynb #13879bec
 def _json_value(v):
     "`v` as JSON gives it back (tuples as lists, numpy scalars as numbers), so recipes compare the same from memory and from disk."
     return json.loads(json.dumps(v, sort_keys=True, default=lambda x: x.item() if isinstance(x, np.generic) else str(x)))
@@ -364,6 +367,8 @@ def _complete_rows(path:Path, rows:list, columns:list) -> list:
     if len(keep) < len(rows): atomic_write(path/PARAMS_FILE, _csv_lines([dict(zip(columns, columns))], columns) + _csv_lines(keep, columns))
     return keep
 
+
+# %% ../nbs/00_core.ipynb #34278b61
 class DatasetWriter:
     "Write samples and their parameter rows to a dataset folder, its one writer while open (`FolderLock`): atomic per file, resumable; rows appended to the table every `flush_every` samples; `recipe` (the options that make the samples) recorded, and a resume with another one refused."
     def __init__(self, path, classes=(0, 1), flush_every:int=32, recipe:dict|None=None):
@@ -401,21 +406,28 @@ class DatasetWriter:
         write_sample(self.path, sid, image, mask, labels, self.classes)
         return self.record(sid, params)  # the row is recorded last: a sample counts as written once all its files are complete
 
-    def flush(self):
-        "Append the rows not yet in `params.csv` in one write; the table is rewritten (atomically) only when a row brings a new column."
-        if not self._new: return
-        pf, cols = self.path/PARAMS_FILE, list(dict.fromkeys([*self.columns, *(k for r in self._new for k in r)]))
-        if cols != self.columns or not pf.exists(): atomic_write(pf, _csv_lines([dict(zip(cols, cols))], cols) + _csv_lines(self.rows, cols))
-        else: _append(pf, _csv_lines(self._new, cols))
-        self.columns, self._new = cols, []
 
-    def close(self):
-        "Write the rows not yet in the table, and let the next writer in."
-        try: self.flush()
-        finally: self.lock.release()
+# %% ../nbs/00_core.ipynb #c1efaa60
+@patch
+def flush(self:DatasetWriter):
+    "Append the rows not yet in `params.csv` in one write; the table is rewritten (atomically) only when a row brings a new column."
+    if not self._new: return
+    pf, cols = self.path/PARAMS_FILE, list(dict.fromkeys([*self.columns, *(k for r in self._new for k in r)]))
+    if cols != self.columns or not pf.exists(): atomic_write(pf, _csv_lines([dict(zip(cols, cols))], cols) + _csv_lines(self.rows, cols))
+    else: _append(pf, _csv_lines(self._new, cols))
+    self.columns, self._new = cols, []
 
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.close()
+@patch
+def close(self:DatasetWriter):
+    "Write the rows not yet in the table, and let the next writer in."
+    try: self.flush()
+    finally: self.lock.release()
+
+@patch
+def __enter__(self:DatasetWriter): return self
+
+@patch
+def __exit__(self:DatasetWriter, *exc): self.close()
 
 
 # %% ../nbs/00_core.ipynb #3984b77b
