@@ -11,23 +11,10 @@ from microsynth.postprocess import clean_boundaries, predict
 from microsynth.realdata import download, load_pairs
 from microsynth.runner import parse_overrides
 from microsynth.segmentation import Sample, load_model, save_model, train_progressive
+from cli_helpers import cli, one_line, files_under
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
-
-def cli(*args, env=None):
-    "Exit status, stdout and stderr of the installed `microsynth` command (this worktree's package via PYTHONPATH)."
-    r = subprocess.run([str(Path(sys.executable).parent/'microsynth'), *map(str, args)], capture_output=True, text=True,
-                       env={**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})})
-    return r.returncode, r.stdout, r.stderr
-
-def one_line(err, *parts):
-    "`err` is one line `microsynth: error: ...` holding every one of `parts`, and no traceback."
-    assert err.count('\n') == 1 and err.startswith('microsynth: error: '), err
-    assert 'Traceback' not in err
-    for p in parts: assert str(p) in err, (p, err)
-
-def files_under(p): return sorted(str(q.relative_to(p)) for q in Path(p).rglob('*') if q.is_file()) if Path(p).exists() else []
 
 def readonly_dir(tmp_path):
     "A folder no one can create files in: chmod 555, or (as root, whom chmod does not stop) /sys."

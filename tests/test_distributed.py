@@ -54,14 +54,14 @@ def test_a_worker_killed_mid_run_still_gives_the_same_dataset(dask_client, grain
     same_tree(grains_here, out)
 
 def test_generate_on_the_command_line_with_a_scheduler(dask_client, grains_here, tmp_path):
-    from test_bad_inputs import cli
+    from cli_helpers import cli
     rc, out, err = cli('generate', 'grains', '--n', 16, '--out', tmp_path/'g', '--size', 64, '--seed', 3, '--scheduler', dask_client.scheduler.address)
     assert rc == 0 and out.strip() == f"dataset: {tmp_path/'g'}", err
     same_tree(grains_here, tmp_path/'g')
 
 def test_generate_potts_on_the_command_line_with_workers(tmp_path):
     "`--workers` for every generator that renders locally: potts sections from 2 processes are the bytes of 1."
-    from test_bad_inputs import cli
+    from cli_helpers import cli
     args = ('generate', 'potts', '--n', 2, '--size', 8, '--mcs', 2, '--spacing', 4, '--seed', 1)
     for w in (1, 2):
         rc, out, err = cli(*args, '--out', tmp_path/f'w{w}', '--workers', w)

@@ -9,22 +9,7 @@ from microsynth.grains import RENDER_BYTES, image_shape
 from microsynth.grains_generate import generate
 from microsynth.potts import write_slices
 
-ROOT = Path(__file__).resolve().parents[1]
-MICROSYNTH = str(Path(sys.executable).parent/'microsynth')
-ENV = {**os.environ, 'PYTHONPATH': str(ROOT)}
-
-def cli(*args):
-    "Exit status, stdout and stderr of the installed `microsynth` command."
-    r = subprocess.run([MICROSYNTH, *map(str, args)], capture_output=True, text=True, env=ENV)
-    return r.returncode, r.stdout, r.stderr
-
-def one_line(err, *parts):
-    "`err` is one line `microsynth: error: ...` holding every one of `parts`, and no traceback."
-    assert err.count('\n') == 1 and err.startswith('microsynth: error: '), err
-    assert 'Traceback' not in err
-    for p in parts: assert str(p) in err, (p, err)
-
-def files_under(p): return sorted(str(q.relative_to(p)) for q in Path(p).rglob('*') if q.is_file()) if Path(p).exists() else []
+from cli_helpers import ROOT, MICROSYNTH, ENV, cli, one_line, files_under
 
 def digest(folder, ids):
     "SHA-256 of the image, mask and labels files of `ids` in `folder`."
