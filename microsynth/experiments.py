@@ -88,9 +88,9 @@ def _train_regime(use, r, real, synthetic, seed, train_kw, cache, device, forest
     "The probability maps of the model of one regime (`run_regime`) and whether flips change them."
     if use == FOREST: return forest_maps(train_forest(r, seed=seed, **forest_kw)), False
     if use == 'pretrain':
-        body = synthetic_model(synthetic, real, seed, train_kw, cache, device)
+        body = synthetic_model(synthetic, real, seed, train_kw=train_kw, cache=cache, device=device)
         learn = train_progressive(r, [], real['valid'], seed=seed, device=device, init=body.model.state_dict(), **train_kw)
-    elif use == 'mix' and not r: learn = synthetic_model(synthetic, real, seed, train_kw, cache, device)
+    elif use == 'mix' and not r: learn = synthetic_model(synthetic, real, seed, train_kw=train_kw, cache=cache, device=device)
     else: learn = train_progressive(r, list(synthetic) if use == 'mix' else [], real['valid'], seed=seed, device=device, **train_kw)
     return unet_maps(learn, device), True
 
@@ -100,7 +100,7 @@ def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_k
     (name, real_pct, use), = check_regimes([[name, real_pct, synthetic_use]])
     r = real_subset(real['train'], real_pct, seed) if real_pct else []
     t0 = time.time()
-    maps, tta_changes = _train_regime(use, r, real, synthetic, seed, train_kw, cache, device, forest_kw or {})
+    maps, tta_changes = _train_regime(use, r, real, synthetic, seed=seed, train_kw=train_kw, cache=cache, device=device, forest_kw=forest_kw or {})
     df = score_methods(maps, real, methods, post_width=post_width, n_test=n_test, objective=objective, tta_changes=tta_changes)
     with_syn = use in ('mix', 'pretrain')
     df.insert(0, 'regime', name)
@@ -123,7 +123,7 @@ def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, meth
     rows, samples = [], {}
     for p in candidates:
         samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size, references=real['train'], width=width)
-        learn = synthetic_model(samples[p], real, seed, train_kw, cache, device)
+        learn = synthetic_model(samples[p], real, seed, train_kw=train_kw, cache=cache, device=device)
         sc = score_methods(unet_maps(learn, device), real, [method], post_width=post_width, n_test=n_test, splits=('train', 'valid', 'test'), objective=objective)
         sel, te = sc[sc.split != 'test'], sc[sc.split == 'test']  # a synthetic-only model has seen no real crop: all but the test ones judge it
         rows.append(dict(pool=p, n_synthetic=len(samples[p]), select_crops=len(sel), select_objective=objective_score(sel, objective),
