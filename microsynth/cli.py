@@ -179,6 +179,8 @@ def _train(a):
     if not rank_distrib(): print(f"model: {a.out}")  # rank 0 alone wrote the model
     return 0
 
+
+# %% ../nbs/00c_cli.ipynb #9d5fa15f
 def add_train_parser(sub):
     "The `train` subcommand on argparse `subparsers` `sub`: run it as it is, or under `torchrun --nproc_per_node N --no-python microsynth train ...` for N processes."
     t = sub.add_parser('train', help='train the segmentation U-Net on dataset folders; under torchrun / accelerate launch, data parallel over the processes')
@@ -196,6 +198,7 @@ def add_train_parser(sub):
     t.add_argument('--pretrained', action='store_true', help='start from ImageNet weights (downloads them)')
     t.add_argument('--device', default='cpu', help="cpu or cuda (under torchrun: each process its own GPU)")
     t.set_defaults(fn=_train)
+
 
 # %% ../nbs/00c_cli.ipynb #7bbd55df
 def parser() -> argparse.ArgumentParser:

@@ -40,11 +40,14 @@ def _umask() -> int:
     try:
         with open('/proc/self/status') as f: return next(int(l.split()[1], 8) for l in f if l.startswith('Umask:'))
     except (OSError, StopIteration, ValueError): pass
-    m = os.umask(0o022); os.umask(m); return m
+    m = os.umask(0o022)
+    os.umask(m)
+    return m
 
 def atomic_write(path, data:bytes|str):
     "Write `data` to `path` through a temp file in the same folder and an atomic rename."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str): data = data.encode()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
@@ -52,7 +55,8 @@ def atomic_write(path, data:bytes|str):
         with os.fdopen(fd, 'wb') as f: f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 _TMP_RE = re.compile(r'^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$')  # mkstemp: prefix, 8 random characters, suffix
@@ -76,9 +80,12 @@ def png_bytes(arr:np.ndarray) -> bytes:
     elif arr.dtype == np.uint8 and (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))): depth, colour = 8, (0 if arr.ndim == 2 else {3: 2, 4: 6}[arr.shape[2]])  # grey, RGB, RGBA
     else: raise ValueError(f"expected uint8 (H,W) or (H,W,3) or integer (H,W), got {arr.dtype} {arr.shape}")
     if not arr.size: raise ValueError(f"a PNG needs at least one pixel, got shape {arr.shape}")
-    h, w = arr.shape[:2]; raw = np.ascontiguousarray(arr).view(np.uint8).reshape(h, -1)
-    f = np.empty((h, raw.shape[1] + 1), np.uint8); f[:, 0] = 2  # filter type 2 (Up) on every row: each byte minus the one above
-    f[0, 1:] = raw[0]; np.subtract(raw[1:], raw[:-1], out=f[1:, 1:])
+    h, w = arr.shape[:2]
+    raw = np.ascontiguousarray(arr).view(np.uint8).reshape(h, -1)
+    f = np.empty((h, raw.shape[1] + 1), np.uint8)
+    f[:, 0] = 2  # filter type 2 (Up) on every row: each byte minus the one above
+    f[0, 1:] = raw[0]
+    np.subtract(raw[1:], raw[:-1], out=f[1:, 1:])
     z = zlib.compressobj(PNG_ZLIB['level'], zlib.DEFLATED, 15, 9, PNG_ZLIB['strategy'])
     return (b'\x89PNG\r\n\x1a\n' + _png_chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, colour, 0, 0, 0))
             + _png_chunk(b'IDAT', z.compress(f.tobytes()) + z.flush()) + _png_chunk(b'IEND', b''))
@@ -175,7 +182,10 @@ def check_out_dir(path, name:str) -> Path:
     q = p.absolute()
     while not q.exists(): q = q.parent
     if not q.is_dir(): raise ValueError(f"{name} {p}: {q} is a file, not a folder")
-    try: fd, probe = tempfile.mkstemp(dir=q, prefix='.microsynth-probe-'); os.close(fd); os.unlink(probe)
+    try:
+        fd, probe = tempfile.mkstemp(dir=q, prefix='.microsynth-probe-')
+        os.close(fd)
+        os.unlink(probe)
     except OSError as e: raise ValueError(f"{name} {p}: cannot write in {q} ({e.strerror})") from None
     return p
 
@@ -217,7 +227,7 @@ def _cell(v):
 
 def read_params(path) -> pd.DataFrame:
     "Read a `params.csv` exactly as written (ids as strings, floats bit-exact)."
-    # pandas < 3 needs the round-trip parser for bit-exact floats; pandas 3 parses them exactly by default
+    # pandas < 3 needs the round-trip parser for bit-exact floats, pandas 3 parses them exactly by default
     exact = {} if int(pd.__version__.split('.')[0]) >= 3 else dict(float_precision='round_trip')
     return pd.read_csv(path, dtype={'id': str}, keep_default_na=False, na_values=[''], **exact)
 
@@ -269,7 +279,8 @@ def on_disk(path, sid:str, kinds=KINDS) -> bool:
 
 def _csv_lines(rows, cols) -> str:
     "CSV lines of `rows` (dicts) over columns `cols` as pandas writes them: missing, None and NaN empty, quoted only where needed."
-    buf = io.StringIO(); out = csv.writer(buf, lineterminator='\n')
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator='\n')
     for r in rows: out.writerow(['' if (v := r.get(c)) is None or (isinstance(v, float) and math.isnan(v)) else v for c in cols])
     return buf.getvalue()
 
@@ -279,7 +290,8 @@ def _read_table(pf) -> tuple:
     text = pf.read_text()
     if not text.endswith('\n'): atomic_write(pf, text[:text.rfind('\n') + 1])
     if not pf.stat().st_size: return [], []
-    df = read_params(pf); return df.to_dict('records'), list(df.columns)
+    df = read_params(pf)
+    return df.to_dict('records'), list(df.columns)
 
 def _append(path, text:str):
     "Append `text` to the file at `path` with O_APPEND writes (one, unless the system writes less)."
@@ -480,7 +492,9 @@ def skip(failed:list, name:str, why:str, k:int, n:int):
 def write_failed(out_dir, failed:list, n:int, what:str='items', col:str='item'):
     "Replace `out_dir/failed.csv` with the `failed` items (none: no file) and print them as a table (`col`, why) on stderr."
     f = Path(out_dir)/FAILED_FILE
-    if not failed: f.unlink(missing_ok=True); return
+    if not failed:
+        f.unlink(missing_ok=True)
+        return
     atomic_write(f, pd.DataFrame(failed, columns=['name', 'error']).to_csv(index=False))
     w = max(len(col), *(len(x['name']) for x in failed))
     print(f"{len(failed)} of {n} {what} failed (also in {FAILED_FILE}):", file=sys.stderr)

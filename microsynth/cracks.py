@@ -192,6 +192,8 @@ def tiles_to(out, td, model:dict, ids, seed:int, size:int, n_best:int, roughness
         rows.append((f'{i:06d}', row))
     return rows
 
+
+# %% ../nbs/03a_cracks.ipynb #8e2805da
 TILE_BYTES = 64  # memory per pixel of a tile in the making: its texture canvas, candidate patches and crack mask (an estimate)
 
 def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, valid_frac:float=0.2,
@@ -216,6 +218,7 @@ def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, va
             if why: raise RuntimeError(f"tiles {job[0][0]:06d}..{job[0][-1]:06d} of {out}: {why}")
             for sid, row in rows: w.record(sid, row)
     return out
+
 
 # %% ../nbs/03a_cracks.ipynb #258b53ec
 @lru_cache(maxsize=4)

@@ -207,6 +207,8 @@ def paired_tests(results, reference:str, metrics=HEADLINE, method:str|None=None)
             rows.append(dict(regime=name, vs=reference, metric=m, n_seeds=len(common), mean_diff=float((a - b).mean()), t=t, p=p))
     return pd.DataFrame(rows, columns=['regime', 'vs', 'metric', 'n_seeds', 'mean_diff', 't', 'p'])
 
+
+# %% ../nbs/05c_experiments.ipynb #c67f2762
 def fmt_table(tab) -> pd.DataFrame:
     "The regime table as strings: 'mean ± std' of the headline metrics and boundary IoU, pixel error with its interval."
     out = pd.DataFrame(index=tab.index)
@@ -224,6 +226,7 @@ def method_table(results, metrics=HEADLINE) -> pd.DataFrame:
     tests = [dict(method=m, vs=methods[0], metric=k, n=len(ps[m]), mean_diff=float((first[k] - ps[m].loc[first.index, k]).mean()),
                   p=_ttest(first[k].to_numpy(), ps[m].loc[first.index, k].to_numpy())[1]) for m in methods[1:] for k in metrics]
     return tab, pd.DataFrame(tests, columns=['method', 'vs', 'metric', 'n', 'mean_diff', 'p'])
+
 
 # %% ../nbs/05c_experiments.ipynb #b6f1c2a7
 def _pairs_tests(results, pairs, metrics, method) -> pd.DataFrame:
