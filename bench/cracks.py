@@ -5,7 +5,7 @@
 Baseline: the same texture growth one tile at a time (batch 1), to show what batching the patch search buys. Then the
 batched tiles in memory, and `synth_crack_dataset` writing them to disk with 1 and 2 worker processes (cracks drawn and
 PNGs written in the workers). Median and spread of the repeats (timed in turns), wall and CPU seconds, ratios.
-Target (issue 7): at least 50 tiles/s on a 2-core machine.
+Target: at least 50 tiles/s on a 2-core machine.
 """
 import argparse, sys, tempfile
 from pathlib import Path

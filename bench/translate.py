@@ -27,6 +27,6 @@ if __name__ == '__main__':
     with tempfile.TemporaryDirectory() as d:
         k = iter(range(10**6))
         cs = compare([Candidate('generator forward (translate_mask)', lambda: translate_mask(G, mask, seed=0)),
-                      Candidate('write_sample (3 PNGs)', lambda: write_sample(d, f's{next(k)}', img, mask, lab))], a.repeats, warmup=1)
+                      Candidate('write_sample (3 PNGs)', lambda: write_sample(d, f's{next(k)}', img, mask=mask, labels=lab))], a.repeats, warmup=1)
     print(table(cs, 'samples'))
     print(f"writing is {100 * cs[1].median_cpu / (cs[0].median_cpu + cs[1].median_cpu):.1f}% of a translated sample's CPU time")

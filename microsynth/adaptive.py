@@ -51,14 +51,14 @@ def grain_generator(size=256, ranges=None, workers:int=1) -> Generator:
     "The Voronoi/Perlin grains of `02_grains` as a `Generator`: rows render with `render_row`, fresh `size`² samples come from `generate`."
     r = check_ranges({**RANGES, **(ranges or {})})
     return Generator('grains', {k: (float(r[k][0]), float(r[k][1])) for k in GRAIN_CONTINUOUS + GRAIN_INTEGER}, render_row,
-                     partial(_grains, size=size, ranges=ranges, workers=workers), GRAIN_CONTINUOUS, GRAIN_INTEGER)
+                     generate=partial(_grains, size=size, ranges=ranges, workers=workers), continuous=GRAIN_CONTINUOUS, integer=GRAIN_INTEGER)
 
 # %% ../nbs/06_adaptive.ipynb #2f72cd25
 def crack_generator(td, model:dict, size:int=128) -> Generator:
     "The synthetic crack tiles of `03a_cracks` (texture dictionary `td`, fitted crack `model`) as a `Generator`: width, contrast and roughness move."
     ranges = dict(width=LIMITS['width'], contrast=LIMITS['contrast'], roughness=(0., 1.4))
     return Generator('cracks', {k: (float(a), float(b)) for k, (a, b) in ranges.items()}, synth_tile_from_row,
-                     partial(_cracks, td=td, model=model, size=size), tuple(ranges))
+                     generate=partial(_cracks, td=td, model=model, size=size), continuous=tuple(ranges))
 
 def _cracks(n, out, seed, td, model, size): return synth_crack_dataset(out, n, td, model, size=size, seed=seed)
 
@@ -137,7 +137,7 @@ def regenerate(row, gen:Generator) -> tuple:
 def score_samples(model, samples, tile:int, threshold:float=0.5, post=None, device='cpu') -> pd.DataFrame:
     "Per-image scores: pixel error and IoUs of the thresholded boundary probability; boundary F, intercept error, mAP and ARI of the post-processed grains (07_metrics)."
     post = post or partial(clean_boundaries, threshold=threshold)
-    probs = [predict_probs(model, s.image, tile, tile // 4, device) for s in samples]
+    probs = [predict_probs(model, s.image, tile, overlap=tile // 4, device=device) for s in samples]
     raw = [(p > threshold).astype(np.uint8) for p in probs]
     df = score_masks(raw, samples)[['name', 'pixel_error', 'mean_iou', 'boundary_iou', 'boundary_iou_tol', 'n_pixels', 'n_wrong']].copy()
     grains = score_masks([post(p) for p in probs], samples)
@@ -163,8 +163,9 @@ def clone_state(model) -> dict:
 def fine_tune(learn, state:dict, synthetic, valid, epochs:int, lr:float, bs:int=8, batches_per_epoch:int=None, seed:int=0,
               device='cpu') -> dict:
     "Load checkpoint `state` into `learn` (from `train_progressive`), train all layers on `synthetic` at the crop size for `epochs` one-cycle epochs; returns the new weights."
-    learn.model.load_state_dict(state); set_seed(seed)
-    learn.dls = stage_dls([], synthetic, valid, learn.crop, learn.crop, bs, n_batches=batches_per_epoch, seed=seed, device=device)
+    learn.model.load_state_dict(state)
+    set_seed(seed)
+    learn.dls = stage_dls([], synthetic, valid, crop=learn.crop, size=learn.crop, bs=bs, n_batches=batches_per_epoch, seed=seed, device=device)
     learn.unfreeze()
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(int(epochs), lr, reset_opt=True)
     return clone_state(learn.model)
@@ -181,30 +182,35 @@ def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, o
                  n_variations:int=10, knobs=None, spread:float=0.1, finetune_epochs:int=1, finetune_lr:float=1e-4,
                  keep_train:bool=True, tile:int=None, threshold:float=0.5, post=None, device='cpu', log=print) -> tuple:
     "One run: first cycle on `data['train']`, then both arms from its checkpoint for `n_rounds`; returns (validation scores per arm and round, test scores)."
-    k = resolve_knobs(gen, knobs, spread); _fraction(worst_frac, 'the worst fraction')
-    _count(n_variations, 'n_variations (variations per image)'); _count(n_rounds, 'n_rounds')
+    k = resolve_knobs(gen, knobs, spread)
+    _fraction(worst_frac, 'the worst fraction')
+    _count(n_variations, 'n_variations (variations per image)')
+    _count(n_rounds, 'n_rounds')
     missing = sorted({'train', 'valid', 'test'} - set(data))
     if missing: raise ValueError(f"data lacks the dataset(s) {missing}: give train, valid and test folders")
     parameter_rows(data['valid'], gen, k)
     train, valid, test = (dataset_samples([data[p]], by_id=True) for p in ('train', 'valid', 'test'))
     bs, nb = train_kw.get('bs', 8), train_kw.get('batches_per_epoch')
-    out = Path(out); shutil.rmtree(out, ignore_errors=True)
+    out = Path(out)
+    shutil.rmtree(out, ignore_errors=True)
     t0 = time.time()
     learn = train_progressive([], train, valid[:bs], seed=seed, device=device, **train_kw)
     tile, state0 = tile or learn.crop, clone_state(learn.model)
-    score = lambda samples: score_samples(learn.model, samples, tile, threshold, post, device)
-    v0 = score(valid); n_new = len(select_worst(v0, worst_frac)) * n_variations
+    score = lambda samples: score_samples(learn.model, samples, tile, threshold=threshold, post=post, device=device)
+    v0 = score(valid)
+    n_new = len(select_worst(v0, worst_frac)) * n_variations
     vals, tests = [v0.assign(arm=a, round=0) for a in ARMS], []
     log(f"seed {seed}: first cycle {time.time() - t0:.0f} s, validation IoU {v0.boundary_iou.mean():.3f}; {n_new} new images per arm and round")
     for arm in ARMS:
         state, scores = state0, v0
         for r in range(1, n_rounds + 1):
             folder = out/arm/f'round{r}'
-            if arm == 'adaptive': resample(data['valid'], gen, select_worst(scores, worst_frac), n_variations, folder, k, spread, seed, r)
+            if arm == 'adaptive': resample(data['valid'], gen, select_worst(scores, worst_frac), n_variations=n_variations, out=folder, knobs=k, spread=spread, seed=seed, round=r)
             else: gen.generate(n_new, folder, seed=random_arm_seed(seed, r))
             pool = (train if keep_train else []) + dataset_samples([folder], by_id=True)
-            state = fine_tune(learn, state, pool, valid[:bs], finetune_epochs, finetune_lr, bs, nb, 1000 * seed + r, device)
-            scores = score(valid); vals.append(scores.assign(arm=arm, round=r))
+            state = fine_tune(learn, state, pool, valid=valid[:bs], epochs=finetune_epochs, lr=finetune_lr, bs=bs, batches_per_epoch=nb, seed=1000 * seed + r, device=device)
+            scores = score(valid)
+            vals.append(scores.assign(arm=arm, round=r))
             log(f"seed {seed} {arm:8s} round {r}: validation IoU {scores.boundary_iou.mean():.3f} ({time.time() - t0:.0f} s)")
         tests += [score(real_test).assign(arm=arm, set='real'), score(test).assign(arm=arm, set='synthetic')]
     return pd.concat(vals, ignore_index=True).assign(seed=seed), pd.concat(tests, ignore_index=True).assign(seed=seed)
@@ -214,7 +220,7 @@ def compare(gen:Generator, data:dict, real_test, seeds, train_kw:dict, out, **kw
     "`run_adaptive` for each of `seeds` (into `out/seed<s>`): (validation scores, test scores) of all runs."
     seeds = list(seeds)
     if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f"seeds must be a non-empty list of distinct seeds, got {seeds!r}")
-    runs = [run_adaptive(gen, data, real_test, s, train_kw, Path(out)/f'seed{s}', **kw) for s in seeds]
+    runs = [run_adaptive(gen, data, real_test, seed=s, train_kw=train_kw, out=Path(out)/f'seed{s}', **kw) for s in seeds]
     return pd.concat([v for v, _ in runs], ignore_index=True), pd.concat([t for _, t in runs], ignore_index=True)
 
 # %% ../nbs/06_adaptive.ipynb #f797d06e
@@ -225,13 +231,18 @@ def round_curve(vals:pd.DataFrame, metric:str='boundary_iou') -> pd.DataFrame:
 def plot_rounds(vals:pd.DataFrame, metric:str='boundary_iou'):
     "Validation `metric` per round for each arm: every run thin, the mean over runs thick."
     import matplotlib.pyplot as plt
-    c = round_curve(vals, metric); fig, ax = plt.subplots(figsize=(5, 3.5))
+    c = round_curve(vals, metric)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
     for arm, color in zip(ARMS, ('tab:blue', 'tab:red')):
         g = c[c.arm == arm]
         for _, s in g.groupby('seed'): ax.plot(s['round'], s[metric], color=color, lw=0.6, alpha=0.4)
-        m = g.groupby('round')[metric].mean(); ax.plot(m.index, m.values, 'o-', color=color, lw=2, label=arm)
-    ax.set_xlabel('round (0: first cycle)'); ax.set_ylabel(f'validation {metric}'); ax.set_xticks(sorted(c['round'].unique()))
-    ax.legend(); fig.tight_layout()
+        m = g.groupby('round')[metric].mean()
+        ax.plot(m.index, m.values, 'o-', color=color, lw=2, label=arm)
+    ax.set_xlabel('round (0: first cycle)')
+    ax.set_ylabel(f'validation {metric}')
+    ax.set_xticks(sorted(c['round'].unique()))
+    ax.legend()
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/06_adaptive.ipynb #96105177
@@ -247,7 +258,8 @@ def knob_hardness(rows:pd.DataFrame, scores:pd.Series, knobs) -> pd.DataFrame:
 def plot_knobs(rows:pd.DataFrame, worst, knobs, size:float=2.2):
     "Pairwise scatter of `knobs` over the parameter `rows`, the `worst` ids in red (histograms on the diagonal)."
     import matplotlib.pyplot as plt
-    n = len(knobs); bad = rows['id'].astype(str).isin(set(map(str, worst))).to_numpy()
+    n = len(knobs)
+    bad = rows['id'].astype(str).isin(set(map(str, worst))).to_numpy()
     fig, axs = plt.subplots(n, n, figsize=(size * n, size * n), squeeze=False)
     for i, a in enumerate(knobs):
         for j, b in enumerate(knobs):
@@ -293,7 +305,8 @@ def verdict(tt:pd.DataFrame, alpha:float=0.01) -> str:
     "One line per test set: does adaptive beat random on error and IoU at level `alpha` (the paper's claim)?"
     lines = []
     for name, g in tt.groupby('set', sort=False):
-        g = g.set_index('metric'); e, i = g.loc['pixel_error'], g.loc['boundary_iou']
+        g = g.set_index('metric')
+        e, i = g.loc['pixel_error'], g.loc['boundary_iou']
         holds = e.mean_diff < 0 and i.mean_diff > 0 and e.p < alpha and i.p < alpha
         lines.append(f"{name} test: adaptive - random error {e.mean_diff:+.4f} (p = {e.p:.2g}), IoU {i.mean_diff:+.4f} (p = {i.p:.2g}) "
                      f"over {int(i.n_seeds)} runs: the paper's result (adaptive better on both, p < {alpha}) {'holds' if holds else 'does not hold'} here.")

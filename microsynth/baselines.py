@@ -42,7 +42,8 @@ def watershed_boundaries(image, min_distance:int=7, sigma:float=1.0) -> np.ndarr
     grains = otsu_boundaries(image, sigma) == 0
     dist = ndi.distance_transform_edt(grains)
     peaks = feature.peak_local_max(dist, min_distance=min_distance, labels=ndi.label(grains)[0], exclude_border=False)
-    markers = np.zeros(dist.shape, int); markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
+    markers = np.zeros(dist.shape, int)
+    markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
     lab = segmentation.watershed(-dist, markers, watershed_line=True)
     return (lab == 0).astype(np.uint8)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #b91ca8d2
 from __future__ import annotations
-import csv, fcntl, io, json, math, os, random, re, socket, struct, sys, tempfile, zlib
+import contextlib, csv, fcntl, io, json, math, os, random, re, socket, struct, sys, tempfile, warnings, zlib
 from pathlib import Path
 import numpy as np, pandas as pd
 from scipy import ndimage
@@ -14,12 +14,21 @@ from concurrent.futures import ProcessPoolExecutor
 
 # %% auto #0
 __all__ = ['PNG_ZLIB', 'MEMORY_SHARE', 'ROW_BYTES', 'WORKER_BYTES', 'KINDS', 'PARAMS_FILE', 'LOCK_FILE', 'RECIPE_FILE',
-           'FAILED_FILE', 'BOUNDARY_FORMAT', 'set_seed', 'atomic_write', 'is_leftover', 'png_bytes', 'save_png',
-           'load_image', 'check_number', 'memory_limit', 'memory_bound', 'memory_note', 'check_count', 'check_workers',
-           'check_dir', 'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors', 'read_params',
-           'write_sample', 'on_disk', 'FolderLock', 'recipe_differences', 'check_recipe', 'DatasetWriter', 'row_params',
-           'read_dataset', 'load_sample', 'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay',
-           'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
+           'FAILED_FILE', 'BOUNDARY_FORMAT', 'quiet_imports', 'set_seed', 'atomic_write', 'is_leftover', 'png_bytes',
+           'save_png', 'load_image', 'check_number', 'memory_limit', 'memory_bound', 'memory_note', 'check_count',
+           'check_workers', 'check_dir', 'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors',
+           'read_params', 'write_sample', 'on_disk', 'FolderLock', 'recipe_differences', 'check_recipe',
+           'DatasetWriter', 'row_params', 'read_dataset', 'load_sample', 'error_text', 'skip', 'write_failed',
+           'read_failed', 'boundary_overlay', 'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width',
+           'record', 'work_path']
+
+# %% ../nbs/00_core.ipynb #d51db62b
+@contextlib.contextmanager
+def quiet_imports():
+    "A block in which torch's deprecation of `torch.jit.script` (raised as fastai's layers load) is not shown; other warnings are."
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+        yield
 
 # %% ../nbs/00_core.ipynb #62c14b06
 def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
@@ -265,7 +274,7 @@ def _check_sample(sid, image, mask, labels, classes):
 # %% ../nbs/00_core.ipynb #660627b6
 def write_sample(path, sid:str, image=None, mask=None, labels=None, classes=(0, 1)) -> list:
     "Validate, encode and atomically write the PNGs of sample `sid` into dataset folder `path`; returns the kinds written. A sample failing half-way leaves none of its files."
-    arrs = _check_sample(sid, image, mask, labels, classes)
+    arrs = _check_sample(sid, image, mask, labels=labels, classes=classes)
     try:
         for kind, arr in arrs.items(): save_png(Path(path)/kind/f'{sid}.png', arr)
     except BaseException:
@@ -415,7 +424,7 @@ class DatasetWriter:
         "Write one sample (any of image, mask, labels) and remember its `params` row; skip it if `sid` is already complete."
         if sid in self.ids: return False
         if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
-        write_sample(self.path, sid, image, mask, labels, self.classes)
+        write_sample(self.path, sid, image, mask=mask, labels=labels, classes=self.classes)
         return self.record(sid, params)  # the row is recorded last: a sample counts as written once all its files are complete
 
 
@@ -476,7 +485,7 @@ def read_dataset(path, check:bool=False, classes=(0, 1)) -> pd.DataFrame:
 def load_sample(row, classes=(0, 1)) -> dict:
     "Load the arrays of one dataset row (keys among images/masks/labels), validating sizes and mask values."
     out = {k: load_image(row[k]) for k in KINDS if k in row and isinstance(row[k], str)}
-    _check_sample(str(row['id']), out.get('images'), out.get('masks'), out.get('labels'), classes)
+    _check_sample(str(row['id']), out.get('images'), out.get('masks'), labels=out.get('labels'), classes=classes)
     return out
 
 # %% ../nbs/00_core.ipynb #c150da3d
@@ -512,13 +521,17 @@ def boundary_overlay(image:np.ndarray, boundary:np.ndarray, color=(255, 0, 0)) -
     if im.ndim == 2: im = np.repeat(im[..., None], 3, axis=2)
     if im.dtype != np.uint8: im = (255 * (im - im.min()) / max(float(np.ptp(im)), 1e-12)).astype(np.uint8)
     if im.shape[:2] != np.shape(boundary): raise ValueError(f"image {im.shape[:2]} and boundary {np.shape(boundary)} sizes differ")
-    out = im[..., :3].copy(); out[np.asarray(boundary) > 0] = color
+    out = im[..., :3].copy()
+    out[np.asarray(boundary) > 0] = color
     return out
 
 def show_images(images, titles=None, ncols:int=4, size:float=3., cmap='gray'):
     "Show a list of images in a grid; returns the matplotlib figure."
     import matplotlib.pyplot as plt
-    images = list(images); n = len(images); ncols = min(ncols, n); nrows = math.ceil(n / ncols)
+    images = list(images)
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(size*ncols, size*nrows), squeeze=False)
     for i, ax in enumerate(axs.flat):
         ax.axis('off')
@@ -547,14 +560,22 @@ def boundary_mask(labels, width:int) -> np.ndarray:
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer): raise ValueError(f"grain labels must be an integer (H,W) array, got {lab.dtype} {lab.shape}")
     check_number('width', width, 1, integer=True)
     right, down = lab[:, :-1] != lab[:, 1:], lab[:-1] != lab[1:]
-    line = np.zeros(lab.shape, bool); line[:, :-1] |= right; line[:-1] |= down  # the pixel before each label change
-    if width % 2 == 0: line[:, 1:] |= right; line[1:] |= down                     # ... and the one after it
+    line = np.zeros(lab.shape, bool)
+    line[:, :-1] |= right
+    line[:-1] |= down  # the pixel before each label change
+    if width % 2 == 0:  # ... and the one after it
+        line[:, 1:] |= right
+        line[1:] |= down
     return _band(line, width)
 
 def widen(line, width:int) -> np.ndarray:
     "uint8 {0,1}: the one-pixel `line` (nonzero pixels) drawn as a band `width` px thick (even widths add the pixel below and to the right)."
-    b = np.asarray(line) > 0; check_number('width', width, 1, integer=True)
-    if width % 2 == 0: s = b.copy(); b[1:] |= s[:-1]; b[:, 1:] |= s[:, :-1]
+    b = np.asarray(line) > 0
+    check_number('width', width, 1, integer=True)
+    if width % 2 == 0:
+        s = b.copy()
+        b[1:] |= s[:-1]
+        b[:, 1:] |= s[:, :-1]
     return _band(b, width)
 
 def line_width(*masks) -> float:
@@ -571,12 +592,16 @@ def record(key:str, value):
     json.dumps(v)  # fail here, not in the runner, if it cannot be stored
     f = os.environ.get('MICROSYNTH_METRICS')
     if f:
-        f = Path(f); d = json.loads(f.read_text()) if f.exists() else {}
-        d[key] = v; atomic_write(f, json.dumps(d, indent=1, sort_keys=True))
+        f = Path(f)
+        d = json.loads(f.read_text()) if f.exists() else {}
+        d[key] = v
+        atomic_write(f, json.dumps(d, indent=1, sort_keys=True))
     print(f'{key}: {v}')
     return value
 
 # %% ../nbs/00_core.ipynb #f46bdd0e
 def work_path(work_dir, *parts) -> Path:
     "Folder `work_dir/parts...`, created if missing."
-    p = Path(work_dir).joinpath(*parts); p.mkdir(parents=True, exist_ok=True); return p
+    p = Path(work_dir).joinpath(*parts)
+    p.mkdir(parents=True, exist_ok=True)
+    return p

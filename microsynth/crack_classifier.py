@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 import torchvision.models as tvm
-from fastai.vision.all import (ImageDataLoaders, Normalize, Resize, aug_transforms, error_rate, imagenet_stats,
-                               vision_learner)
-from .core import read_dataset, set_seed
+from .core import quiet_imports, read_dataset, set_seed
+with quiet_imports():
+    from fastai.vision.all import ImageDataLoaders, Normalize, Resize, aug_transforms, error_rate, imagenet_stats, vision_learner
 from .metrics import agresti_coull, paired_ttest
 from .precision import add_precision
 
@@ -25,11 +25,13 @@ def crack_frame(path, split_col:str='split') -> pd.DataFrame:
 
 def repartition(df:pd.DataFrame, seed:int, valid_frac:float=0.2) -> pd.DataFrame:
     "Copy of `df` whose non-test rows are re-split into train/valid at random (stratified by label) from `seed`."
-    df = df.copy(); rng = np.random.default_rng(seed)
+    df = df.copy()
+    rng = np.random.default_rng(seed)
     for lab in df['label'].unique():
         idx = rng.permutation(df.index[(df['split'] != 'test') & (df['label'] == lab)].to_numpy())
         nv = int(round(valid_frac*len(idx)))
-        df.loc[idx[:nv], 'split'] = 'valid'; df.loc[idx[nv:], 'split'] = 'train'
+        df.loc[idx[:nv], 'split'] = 'valid'
+        df.loc[idx[nv:], 'split'] = 'train'
     return df
 
 def crack_dls(df:pd.DataFrame, img_size:int=128, bs:int=64, seed:int=0, device='cpu'):
@@ -70,14 +72,19 @@ def error_on(learn, df:pd.DataFrame) -> tuple:
 def table1_run(syn_df, real_df, run:int, arch='resnet18', pretrained=False, img_size=128, bs_synth=64, bs_real=64,
                head_synth=4, full_synth=5, head_real=10, full_real=10, device='cpu') -> list:
     "Rows (run, model, data, wrong, n) of one run of Trampert et al.'s Table 1 protocol."
-    set_seed(run); real = repartition(real_df, run)
-    dls_s = crack_dls(syn_df, img_size, bs_synth, run, device); dls_r = crack_dls(real, img_size, bs_real, run, device)
+    set_seed(run)
+    real = repartition(real_df, run)
+    dls_s = crack_dls(syn_df, img_size, bs_synth, seed=run, device=device)
+    dls_r = crack_dls(real, img_size, bs_real, seed=run, device=device)
     test, rows = real[real['split'] == 'test'], []
     def ev(name, learn):
         for data, d in (('test', test), ('all', real)): rows.append(dict(run=run, model=name, data=data, **dict(zip(('wrong', 'n'), error_on(learn, d)))))
-    set_seed(run); ev('synthetic', ls := train_classifier(dls_s, arch, pretrained, head_synth, full_synth))
-    set_seed(run); ev('real', train_classifier(dls_r, arch, pretrained, head_real, full_real))
-    set_seed(run); ev('mixed', fine_tune_on(ls, dls_r, head_real, full_real))
+    set_seed(run)
+    ev('synthetic', ls := train_classifier(dls_s, arch, pretrained, head=head_synth, full=full_synth))
+    set_seed(run)
+    ev('real', train_classifier(dls_r, arch, pretrained, head=head_real, full=full_real))
+    set_seed(run)
+    ev('mixed', fine_tune_on(ls, dls_r, head_real, full_real))
     return rows
 
 def table1(rows, conf:float=0.99) -> pd.DataFrame:

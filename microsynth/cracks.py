@@ -51,15 +51,19 @@ def _ordered_paths(skel, min_length:int=8) -> list:
     seen, paths = set(), []
     for s in sorted(p for p in pts if deg[p] == 1) + sorted(pts):  # then loops, which have no end
         if s in seen: continue
-        path, cur = [s], s; seen.add(s)
+        path, cur = [s], s
+        seen.add(s)
         while (nxt := next(((cur[0]+a, cur[1]+b) for a, b in _NB if (cur[0]+a, cur[1]+b) in pts and (cur[0]+a, cur[1]+b) not in seen), None)):
-            path.append(nxt); seen.add(nxt); cur = nxt
+            path.append(nxt)
+            seen.add(nxt)
+            cur = nxt
         if len(path) >= min_length: paths.append(np.array(path, float))
     return paths
 
 def _turns(v):
     "Segment lengths and signed turning angles (degrees) of polyline vertices `v` (n,2) in (row, col)."
-    d = np.diff(v, axis=0); h = np.arctan2(d[:, 0], d[:, 1])
+    d = np.diff(v, axis=0)
+    h = np.arctan2(d[:, 0], d[:, 1])
     return np.hypot(d[:, 0], d[:, 1]), np.degrees((np.diff(h) + np.pi) % (2*np.pi) - np.pi)
 
 # %% ../nbs/03a_cracks.ipynb #7714b432
@@ -69,7 +73,8 @@ def measure_cracks(pairs, tolerance:float=3.0, min_pixels:int=20) -> dict:
     for name, im, mask in pairs:
         mask = np.asarray(mask, bool)
         if not mask.any(): raise ValueError(f"crack mask {name!r} has no crack pixels")
-        im = np.asarray(im, float); edt = ndi.distance_transform_edt(mask)
+        im = np.asarray(im, float)
+        edt = ndi.distance_transform_edt(mask)
         lab, n = ndi.label(mask, np.ones((3, 3)))
         near = ndi.binary_dilation(mask, iterations=2)
         for k in range(1, n + 1):
@@ -80,8 +85,11 @@ def measure_cracks(pairs, tolerance:float=3.0, min_pixels:int=20) -> dict:
             out['width'].append(float(np.median(2*edt[sk])))
             out['contrast'].append(float(1 - im[c].mean()/max(np.median(im[ring]), 1.)))
             for p in _ordered_paths(sk):
-                v = approximate_polygon(p, tolerance); L, a = _turns(v)
-                out['n_segments'].append(len(L)); out['length'] += L.tolist(); out['angle'] += a.tolist()
+                v = approximate_polygon(p, tolerance)
+                L, a = _turns(v)
+                out['n_segments'].append(len(L))
+                out['length'] += L.tolist()
+                out['angle'] += a.tolist()
                 out['orientation'].append(float(np.degrees(np.arctan2(*(v[-1] - v[0]))) % 180))
     return {k: np.array(v) for k, v in out.items()}
 
@@ -123,11 +131,15 @@ def fit_crack_params(source=None, tolerance:float=3.0, families:dict=None) -> di
 # %% ../nbs/03a_cracks.ipynb #f682f28f
 def sample_crack(model:dict, rng, size:int=128, roughness:float=0.7) -> dict:
     "Draw a crack (vertices in (row, col) tile pixels, width, contrast, roughness, rough_seed) from the fitted `model`."
-    n = int(model['n_segments'].sample(rng)); L = model['length'].sample(rng, n); turns = model['angle'].sample(rng, n - 1)
+    n = int(model['n_segments'].sample(rng))
+    L = model['length'].sample(rng, n)
+    turns = model['angle'].sample(rng, n - 1)
     theta = np.radians(model['orientation'].sample(rng) + 180*rng.integers(2))
     h = theta + np.radians(np.concatenate([[0], np.cumsum(turns)]))
     v = np.vstack([[0, 0], np.cumsum(np.c_[L*np.sin(h), L*np.cos(h)], 0)])
-    s = np.concatenate([[0], np.cumsum(L)]); half = s[-1]/2; k = min(np.searchsorted(s, half, 'right') - 1, n - 1)
+    s = np.concatenate([[0], np.cumsum(L)])
+    half = s[-1]/2
+    k = min(np.searchsorted(s, half, 'right') - 1, n - 1)
     mid = v[k] + (v[k+1] - v[k])*(half - s[k])/max(L[k], 1e-9)
     v = v - mid + rng.uniform(size/4, 3*size/4, 2)
     return dict(vertices=np.round(v, 3).tolist(), width=round(float(model['width'].sample(rng)), 4),
@@ -140,7 +152,8 @@ def _polyline_distance(pts, h, w, reach):
     d = np.full((h, w), np.inf)
     for k in range(len(pts) - 1):
         y0, x0, y1, x1 = pts[k, 0], pts[k, 1], pts[k+1, 0], pts[k+1, 1]
-        dy, dx = y1 - y0, x1 - x0; l2 = dy*dy + dx*dx
+        dy, dx = y1 - y0, x1 - x0
+        l2 = dy*dy + dx*dx
         r0, r1 = max(int(min(y0, y1) - reach), 0), min(int(max(y0, y1) + reach) + 1, h - 1)
         c0, c1 = max(int(min(x0, x1) - reach), 0), min(int(max(x0, x1) + reach) + 1, w - 1)
         for r in range(r0, r1 + 1):
@@ -156,10 +169,12 @@ def _roughen(v, roughness, seed, step=4.0):
     "Points every `step` px along polyline `v`, displaced sideways by smoothed noise of std `roughness` px."
     v = np.asarray(v, float)
     if roughness <= 0 or len(v) < 2: return v
-    seg = np.hypot(*np.diff(v, axis=0).T); s = np.concatenate([[0], np.cumsum(seg)])
+    seg = np.hypot(*np.diff(v, axis=0).T)
+    s = np.concatenate([[0], np.cumsum(seg)])
     t = np.linspace(0, s[-1], max(int(s[-1]/step), 1) + 1)
     p = np.c_[np.interp(t, s, v[:, 0]), np.interp(t, s, v[:, 1])]
-    d = np.gradient(p, axis=0); nrm = np.c_[-d[:, 1], d[:, 0]]/np.maximum(np.hypot(*d.T), 1e-9)[:, None]
+    d = np.gradient(p, axis=0)
+    nrm = np.c_[-d[:, 1], d[:, 0]]/np.maximum(np.hypot(*d.T), 1e-9)[:, None]
     off = ndi.gaussian_filter1d(np.random.default_rng(seed).normal(0, 1, len(p)), 1.0)
     return p + nrm*(roughness*off/max(off.std(), 1e-9))[:, None]
 
@@ -186,7 +201,10 @@ def tiles_to(out, td, model:dict, ids, seed:int, size:int, n_best:int, roughness
     for i, s, t, inf in zip(ids, seeds, tiles, infos):
         rng = np.random.default_rng([s, 1])  # the crack's own stream, apart from the texture's
         row = dict(seed=s, crack=i % 2, split='valid' if valid_frac and (i//2) % round(1/valid_frac) == 0 else 'train', size=size, n_best=n_best, **tex_params, **inf)
-        if i % 2: c = sample_crack(model, rng, size, roughness); img, mask = render_crack(t, c); row.update(c)
+        if i % 2:
+            c = sample_crack(model, rng, size, roughness)
+            img, mask = render_crack(t, c)
+            row.update(c)
         else: img, mask = t, np.zeros_like(t)
         if not on_disk(out, f'{i:06d}', ('images', 'masks')): write_sample(out, f'{i:06d}', image=img, mask=mask)
         rows.append((f'{i:06d}', row))
@@ -214,7 +232,7 @@ def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, va
     with DatasetWriter(out, recipe=recipe) as w:
         todo = [i for i in range(n) if f'{i:06d}' not in w]
         jobs = [(todo[b0:b0+batch], seed, size, n_best, roughness, valid_frac, tex_params) for b0 in range(0, len(todo), batch)]
-        for job, (rows, why) in zip(jobs, run_tasks(tiles_to, jobs, (w.path.absolute(), td, model), int(workers), client)):
+        for job, (rows, why) in zip(jobs, run_tasks(tiles_to, jobs, (w.path.absolute(), td, model), workers=int(workers), client=client)):
             if why: raise RuntimeError(f"tiles {job[0][0]:06d}..{job[0][-1]:06d} of {out}: {why}")
             for sid, row in rows: w.record(sid, row)
     return out
@@ -242,7 +260,8 @@ def mt_source_groups(names, gap:int=2000) -> dict:
     out, last, gid = {}, None, -1
     for nm in sorted((n for n in nums if nums[n] is not None), key=nums.get):
         if last is None or nums[nm] - last > gap: gid += 1
-        out[nm] = f'g{gid:03d}'; last = nums[nm]
+        out[nm] = f'g{gid:03d}'
+        last = nums[nm]
     out.update({nm: Path(nm).stem for nm in nums if nums[nm] is None})  # other names: one source each
     return out
 
@@ -262,7 +281,8 @@ def _pad(im, size):
 def _window(im, cy, cx, size):
     "A `size`² window of `im` centred near (cy, cx), moved inside the (padded) image; returns window, y, x, pad."
     im, pad = _pad(im, size)
-    y = int(np.clip(cy + pad[0] - size//2, 0, im.shape[0] - size)); x = int(np.clip(cx + pad[1] - size//2, 0, im.shape[1] - size))
+    y = int(np.clip(cy + pad[0] - size//2, 0, im.shape[0] - size))
+    x = int(np.clip(cx + pad[1] - size//2, 0, im.shape[1] - size))
     return im[y:y+size, x:x+size], y, x, pad
 
 # %% ../nbs/03a_cracks.ipynb #c4f0d354
@@ -273,7 +293,8 @@ def real_crack_dataset(out, n_per_class:int, crack_folder=None, free_folder=None
     free_folder = Path(free_folder) if free_folder else mtcracks_folder('free')
     free = sorted(free_folder.glob('*.jpg'))
     if not free: raise ValueError(f"free folder {free_folder} has no .jpg images")
-    rng = np.random.default_rng(seed); out = Path(out)
+    rng = np.random.default_rng(seed)
+    out = Path(out)
     src = {**{('crack', n): f'crack-{g}' for n, g in mt_source_groups([p[0] for p in crack], gap).items()},
            **{('free', n): f'free-{g}' for n, g in mt_source_groups([f.stem for f in free], gap).items()}}
     side = {**{('crack', n): s for n, s in split_groups({n: g for (c, n), g in src.items() if c == 'crack'}, fracs, seed).items()},
@@ -283,24 +304,33 @@ def real_crack_dataset(out, n_per_class:int, crack_folder=None, free_folder=None
     with DatasetWriter(out, recipe=recipe) as w:
         i = 0
         for split, k in want.items():
-            cs = [p for p in crack if side['crack', p[0]] == split]; fs = [f for f in free if side['free', f.stem] == split]
+            cs = [p for p in crack if side['crack', p[0]] == split]
+            fs = [f for f in free if side['free', f.stem] == split]
             oc, of = rng.permutation(len(cs)), rng.permutation(len(fs))  # cycle through the sources: each used about equally
             for j in range(k):
                 name, im, mask = cs[oc[j % len(cs)]]
-                ys, xs = np.nonzero(mask); c = rng.integers(len(ys))
-                img, y, x, pad = _window(im, ys[c], xs[c], size); m, *_ = _window(mask.astype(np.uint8), ys[c], xs[c], size)
-                w.add(f'{i:06d}', dict(source=name, group=src['crack', name], split=split, crack=1, y=y, x=x, pad=pad, size=size, seed=seed), image=img, mask=m); i += 1
-                f = fs[of[j % len(fs)]]; im2 = load_image(f)
+                ys, xs = np.nonzero(mask)
+                c = rng.integers(len(ys))
+                img, y, x, pad = _window(im, ys[c], xs[c], size)
+                m, *_ = _window(mask.astype(np.uint8), ys[c], xs[c], size)
+                w.add(f'{i:06d}', dict(source=name, group=src['crack', name], split=split, crack=1, y=y, x=x, pad=pad, size=size, seed=seed), image=img, mask=m)
+                i += 1
+                f = fs[of[j % len(fs)]]
+                im2 = load_image(f)
                 im2 = im2 if im2.ndim == 2 else im2.mean(2).round().astype(np.uint8)
                 img, y, x, pad = _window(im2, rng.integers(im2.shape[0]), rng.integers(im2.shape[1]), size)
-                w.add(f'{i:06d}', dict(source=f.stem, group=src['free', f.stem], split=split, crack=0, y=y, x=x, pad=pad, size=size, seed=seed), image=img, mask=np.zeros_like(img)); i += 1
+                w.add(f'{i:06d}', dict(source=f.stem, group=src['free', f.stem], split=split, crack=0, y=y, x=x, pad=pad, size=size, seed=seed), image=img, mask=np.zeros_like(img))
+                i += 1
     return out
 
+# %% ../nbs/03a_cracks.ipynb #72885153
 def real_tile_from_row(row, crack_folder=None, free_folder=None) -> tuple:
     "Cut (image, mask) of a real dataset row again from its source photograph."
-    p = row_params(row); size = int(p['size'])
+    p = row_params(row)
+    size = int(p['size'])
     folder = Path(crack_folder or mtcracks_folder('crack')) if int(p['crack']) else Path(free_folder or mtcracks_folder('free'))
-    im = load_image(folder/f"{p['source']}.jpg"); im = im if im.ndim == 2 else im.mean(2).round().astype(np.uint8)
+    im = load_image(folder/f"{p['source']}.jpg")
+    im = im if im.ndim == 2 else im.mean(2).round().astype(np.uint8)
     mask = (load_image(folder/f"{p['source']}.png") > 127).astype(np.uint8) if int(p['crack']) else np.zeros_like(im)
     cut = lambda a: _pad(a, size)[0][p['y']:p['y']+size, p['x']:p['x']+size]
     return cut(im), cut(mask)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import contextlib, ctypes, functools, platform
 from concurrent.futures import CancelledError, ProcessPoolExecutor
-from .core import error_text
+from .core import error_text, quiet_imports
 
 # %% auto #0
 __all__ = ['check_scheduler', 'dask_client', 'run_tasks', 'distrib_ctx']
@@ -56,7 +56,9 @@ def check_scheduler(client):
 def dask_client(client):
     "A `distributed.Client` for `client`: itself if it is one, else a new client of the scheduler at address `client` (closed on exit)."
     from distributed import Client
-    if isinstance(check_scheduler(client), Client): yield client; return
+    if isinstance(check_scheduler(client), Client):
+        yield client
+        return
     try: c = Client(client.strip(), timeout='20s', set_as_default=False)
     except (OSError, TimeoutError) as e: raise ValueError(f"scheduler {client!r}: cannot connect ({error_text(e)})") from None
     try: yield c
@@ -83,9 +85,13 @@ def _dask_results(fn, jobs, common, client, chunksize=None):
 def run_tasks(fn, jobs, common=(), workers:int=1, client=None, chunksize:int|None=None):
     "Yield `(fn(*common, *job), None)`, or `(None, why)` if it raised, for each of `jobs` in their order: in this process (`workers=1`), in a pool of `workers` processes, or on the Dask cluster of `client` (a `distributed.Client` or a scheduler address). `fn` must be a module-level function; it writes its files itself and returns metadata."
     jobs = list(jobs)
-    if client is not None: yield from _dask_results(fn, jobs, tuple(common), client, chunksize); return
+    if client is not None:
+        yield from _dask_results(fn, jobs, tuple(common), client=client, chunksize=chunksize)
+        return
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
-    if workers == 1 or len(jobs) < 2: yield from (_guarded(fn, common, j) for j in jobs); return
+    if workers == 1 or len(jobs) < 2:
+        yield from (_guarded(fn, common, j) for j in jobs)
+        return
     ex = ProcessPoolExecutor(workers, initializer=_heap_for_arrays)
     try: yield from ex.map(functools.partial(_guarded, fn, tuple(common)), jobs, chunksize=chunksize or max(1, min(4, len(jobs) // (8 * workers))))  # small chunks: no worker idles long at the end
     finally: ex.shutdown(cancel_futures=True)
@@ -102,7 +108,8 @@ def _broadcast_cpu(self, t, rank):
 def distrib_ctx(learn, cpu:bool|None=None):
     "fastai's `learn.distrib_ctx()` (DDP through accelerate; nothing to do outside `torchrun`/`accelerate launch`), adapted on CPUs (`cpu`, default: no CUDA): gloo, plain BatchNorm, the batch order broadcast on a CPU tensor."
     import torch
-    from fastai.distributed import DistributedDL
+    with quiet_imports():
+        from fastai.distributed import DistributedDL
     if cpu is None: cpu = not torch.cuda.is_available()
     if not cpu:
         with learn.distrib_ctx(): yield learn

@@ -147,7 +147,7 @@ def sweep(regimes, seeds, real, synthetic, train_kw:dict, verbose:bool=True, cac
     regimes, out, cache = check_regimes(regimes), [], {} if cache is None else cache
     for name, pct, use in regimes:
         for s in seeds:
-            df = run_regime(name, pct, use, real, synthetic, s, train_kw, cache=cache, **kw)
+            df = run_regime(name, pct, use, real=real, synthetic=synthetic, seed=s, train_kw=train_kw, cache=cache, **kw)
             out.append(df)
             if verbose: print(f"{name:28s} seed {s}: {_headline(df)}  ({df.train_s.iloc[0]:.0f} s)", flush=True)
     return pd.concat(out, ignore_index=True)

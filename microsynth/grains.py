@@ -92,7 +92,8 @@ def check(self:GrainParams, size=None):
 @patch
 def diameter(self:GrainParams, size=512) -> float:
     "Mean grain diameter in px (diameter of the circle of the mean grain area) for an image of `size`."
-    H, W = image_shape(size); return math.sqrt(4 * H * W / (math.pi * self.n_grains))
+    H, W = image_shape(size)
+    return math.sqrt(4 * H * W / (math.pi * self.n_grains))
 
 @patch(cls_method=True)
 def sample(cls:GrainParams, rng, size=512, ranges=None, **fixed):
@@ -112,7 +113,8 @@ def sample(cls:GrainParams, rng, size=512, ranges=None, **fixed):
     p['neighbour_contrast'] = min(u('neighbour_contrast'), p['grain_spread'])
     p.update(perlin_amp=u('perlin_amp'), perlin_wavelength=u('perlin_wavelength'), perlin_octaves=i('perlin_octaves'),
              perlin_persistence=u('perlin_persistence'), white_noise=u('white_noise'))
-    lo, hi = r['blur_ksize']; p['blur_ksize'] = int(rng.choice(np.arange(int(lo) | 1, int(hi) + 1, 2)))
+    lo, hi = r['blur_ksize']
+    p['blur_ksize'] = int(rng.choice(np.arange(int(lo) | 1, int(hi) + 1, 2)))
     p.update(jitter=u('jitter'), stretch=logu('stretch'))
     p['grain_mean'] = min(max(p['grain_mean'], 0.), 1.)
     p.update(fixed)
@@ -152,15 +154,18 @@ def check_ranges(r:dict) -> dict:
 # %% ../nbs/02_grains.ipynb #dd2cc030
 def _mod(x, L):
     "`x mod L` strictly below `L` (float `mod` can round up to `L`)."
-    x = np.mod(x, L); return np.where(x >= L, x - L, x)
+    x = np.mod(x, L)
+    return np.where(x >= L, x - L, x)
 
 def relax(pts, L, steps:int, rng):
     "`steps` k-means (Lloyd) steps of seeds `pts` on the torus `L`=(Lx, Ly) against a random cloud of 8 points per seed."
     if steps == 0: return pts
-    n = len(pts); cloud = rng.random((8 * n, 2)) * L
+    n = len(pts)
+    cloud = rng.random((8 * n, 2)) * L
     for _ in range(steps):
         _, idx = cKDTree(pts, boxsize=L).query(cloud)
-        d = cloud - pts[idx]; d -= L * np.round(d / L)           # displacement the short way round the torus
+        d = cloud - pts[idx]
+        d -= L * np.round(d / L)  # displacement the short way round the torus
         cnt = np.maximum(np.bincount(idx, minlength=n), 1)
         pts = _mod(pts + np.stack([np.bincount(idx, d[:, k], n) for k in (0, 1)], 1) / cnt[:, None], L)
     return pts
@@ -176,31 +181,40 @@ def voronoi_labels(shape, n_grains:int, rng:np.random.Generator) -> np.ndarray:
 # %% ../nbs/02_grains.ipynb #63f5efc4
 def voronoi_edges(p):
     "Finite Voronoi edges of points `p`, as duals of the Delaunay edges: seed pairs (R,2), vertex-index pairs (R,2), vertices (T,2)."
-    tri = Delaunay(p); S, N = tri.simplices, tri.neighbors
+    tri = Delaunay(p)
+    S, N = tri.simplices, tri.neighbors
     A, B, C = (p[S[:, k]] for k in range(3))
-    b, c = B - A, C - A; d = 2 * (b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0])
+    b, c = B - A, C - A
+    d = 2 * (b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0])
     b2, c2 = (b**2).sum(1), (c**2).sum(1)
     V = A + np.stack([c[:, 1] * b2 - b[:, 1] * c2, b[:, 0] * c2 - c[:, 0] * b2], 1) / d[:, None]   # circumcentres
-    t = np.repeat(np.arange(len(S)), 3); k = np.tile(np.arange(3), len(S)); nb = N.ravel()
+    t = np.repeat(np.arange(len(S)), 3)
+    k = np.tile(np.arange(3), len(S))
+    nb = N.ravel()
     ok = nb > t                      # each interior Delaunay edge once; hull edges have no finite Voronoi edge
     t, k, nb = t[ok], k[ok], nb[ok]
     return np.stack([S[t, (k + 1) % 3], S[t, (k + 2) % 3]], 1), np.stack([t, nb], 1), V
 
+# %% ../nbs/02_grains.ipynb #aa12dba5
 _SHIFTS = np.array([(i, j) for i in (-1, 0, 1) for j in (-1, 0, 1) if (i, j) != (0, 0)])
 
 def torus_edges(pts, L, band=None):
     "Voronoi edges of `pts` on the torus `L`, each once: vertex pairs (R,2,2) oriented consistently, and the seed pairs (R,2) they separate."
-    n = len(pts); B = np.inf if band is None else band
+    n = len(pts)
+    B = np.inf if band is None else band
     cp = pts[None] + _SHIFTS[:, None] * L                              # the 8 periodic copies
     si, pi = np.nonzero(((cp >= -B) & (cp <= L + B)).all(2))         # ... those within `band` of the torus
-    orig = np.concatenate([np.arange(n), pi]); shift = np.concatenate([np.zeros((n, 2), np.int64), _SHIFTS[si]])
+    orig = np.concatenate([np.arange(n), pi])
+    shift = np.concatenate([np.zeros((n, 2), np.int64), _SHIFTS[si]])
     rp, rv, V = voronoi_edges(np.concatenate([pts, cp[si, pi]]))
-    keep = (rp < n).any(1); rp, rv = rp[keep], rv[keep]                # edges of the original cells
+    keep = (rp < n).any(1)
+    rp, rv = rp[keep], rv[keep]  # edges of the original cells
     a, b, ta, tb = orig[rp[:, 0]], orig[rp[:, 1]], shift[rp[:, 0]], shift[rp[:, 1]]
     s = tb - ta                                                       # relative copy: twins of one torus edge share (a, b, s)
     swap = (a > b) | ((a == b) & ((s[:, 0] < 0) | ((s[:, 0] == 0) & (s[:, 1] < 0))))
     a, b = np.where(swap, b, a), np.where(swap, a, b)
-    anchor = np.where(swap[:, None], tb, ta); s = np.where(swap[:, None], -s, s)
+    anchor = np.where(swap[:, None], tb, ta)
+    s = np.where(swap[:, None], -s, s)
     _, first = np.unique((a.astype(np.int64) * n + b) * 9 + (s[:, 0] + 1) * 3 + (s[:, 1] + 1), return_index=True)
     v = V[rv[first]] - (anchor[first] * L)[:, None, :]
     a, b, s = a[first], b[first], s[first]
@@ -213,8 +227,10 @@ def torus_edges(pts, L, band=None):
 def spline_edges(v, k:int, amp:float, rng, m:int=12):
     "Edges `v` (R,2,2) as natural cubic splines through `k` inner control points displaced perpendicular by up to `amp` x length: (m,R,2) points."
     v0, e = v[:, 0], v[:, 1] - v[:, 0]
-    ln = np.hypot(e[:, 0], e[:, 1]); nrm = np.stack([-e[:, 1], e[:, 0]], 1) / np.maximum(ln, 1e-12)[:, None]
-    D = np.zeros((k + 2, len(v))); D[1:-1] = rng.uniform(-1, 1, (k, len(v))) * amp * ln   # ends stay on the vertices
+    ln = np.hypot(e[:, 0], e[:, 1])
+    nrm = np.stack([-e[:, 1], e[:, 0]], 1) / np.maximum(ln, 1e-12)[:, None]
+    D = np.zeros((k + 2, len(v)))
+    D[1:-1] = rng.uniform(-1, 1, (k, len(v))) * amp * ln  # ends stay on the vertices
     ts = np.linspace(0, 1, m)
     d = CubicSpline(np.linspace(0, 1, k + 2), D, bc_type='natural')(ts)
     return v0[None] + ts[:, None, None] * e[None] + d[..., None] * nrm[None]
@@ -222,7 +238,8 @@ def spline_edges(v, k:int, amp:float, rng, m:int=12):
 def densify(c, step:float=.9):
     "Points along the polylines `c` (m,R,2), consecutive ones less than `step` (< 1 px) apart."
     p0, p1 = c[:-1].reshape(-1, 2), c[1:].reshape(-1, 2)
-    seg = p1 - p0; cnt = np.maximum(1, np.ceil(np.hypot(seg[:, 0], seg[:, 1]) / step)).astype(np.int64)
+    seg = p1 - p0
+    cnt = np.maximum(1, np.ceil(np.hypot(seg[:, 0], seg[:, 1]) / step)).astype(np.int64)
     idx = np.repeat(np.arange(len(cnt)), cnt)
     frac = (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)) / cnt[idx]
     return np.concatenate([p0[idx] + frac[:, None] * seg[idx], c[-1]])
@@ -230,7 +247,8 @@ def densify(c, step:float=.9):
 # %% ../nbs/02_grains.ipynb #b27ff82f
 def disc_offsets(w:int):
     "Pixel offsets (dy, dx) of a disc `w` px across (w x w block with the corners cut)."
-    c = (w - 1) / 2; yy, xx = np.mgrid[:w, :w]
+    c = (w - 1) / 2
+    yy, xx = np.mgrid[:w, :w]
     keep = (yy - c)**2 + (xx - c)**2 <= (w / 2)**2 + 1e-9
     return yy[keep] - int(c), xx[keep] - int(c)
 
@@ -240,27 +258,35 @@ def rasterise(pts, L, off, H:int, W:int, w:int, periodic:bool):
     ix, iy = x.astype(np.int64), y.astype(np.int64)
     if periodic: Hp, Wp, e = H, W, 0
     else:   # a frame of w px around the canvas: curves just outside still widen into it
-        e = w; Hp, Wp = H + 2 * e, W + 2 * e
-        ix = np.where(ix >= L[0] - e, ix - int(L[0]), ix) + e; iy = np.where(iy >= L[1] - e, iy - int(L[1]), iy) + e
-        ok = (ix >= 0) & (ix < Wp) & (iy >= 0) & (iy < Hp); ix, iy = ix[ok], iy[ok]
-    thin = np.zeros((Hp, Wp), bool); thin[iy, ix] = True
+        e = w
+        Hp, Wp = H + 2 * e, W + 2 * e
+        ix = np.where(ix >= L[0] - e, ix - int(L[0]), ix) + e
+        iy = np.where(iy >= L[1] - e, iy - int(L[1]), iy) + e
+        ok = (ix >= 0) & (ix < Wp) & (iy >= 0) & (iy < Hp)
+        ix, iy = ix[ok], iy[ok]
+    thin = np.zeros((Hp, Wp), bool)
+    thin[iy, ix] = True
     if w == 1: m = thin
     else:
-        fy, fx = disc_offsets(w); t = np.pad(thin, w, mode='wrap' if periodic else 'constant')
+        fy, fx = disc_offsets(w)
+        t = np.pad(thin, w, mode='wrap' if periodic else 'constant')
         m = np.zeros((Hp, Wp), bool)
         for dy, dx in zip(fy, fx): m |= t[w - dy:w - dy + Hp, w - dx:w - dx + Wp]
     return m if periodic else m[e:e + H, e:e + W]
 
+# %% ../nbs/02_grains.ipynb #0683060c
 def grain_labels(mask, periodic:bool, min_area:int=4):
     "Grains = 4-connected regions of `~mask` (`metrics.instances_from_boundaries`), labelled 1..K (0 = boundary); on a torus merged across edges; regions under `min_area` px join the boundary."
-    lab = instances_from_boundaries(mask); K = int(lab.max())
+    lab = instances_from_boundaries(mask)
+    K = int(lab.max())
     if periodic and K:
         pairs = np.concatenate([np.stack([lab[:, 0], lab[:, -1]], 1), np.stack([lab[0], lab[-1]], 1)])
         pairs = pairs[(pairs > 0).all(1)]
         g = sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(K + 1, K + 1))
         comp = connected_components(g, directed=False)[1]    # node 0 (boundary) is alone: comp[0] == 0
         lab = comp[lab]
-    area = np.bincount(lab.ravel()); area[0] = 0
+    area = np.bincount(lab.ravel())
+    area[0] = 0
     keep = area >= min_area
     lab = np.where(keep, np.cumsum(keep), 0)[lab].astype(np.int32)
     return lab, mask | (lab == 0)
@@ -271,9 +297,12 @@ def grain_values(n:int, pairs, lo:float, hi:float, contrast:float, rng, rounds:i
     v = rng.uniform(lo, hi, n)
     if contrast <= 0 or not len(pairs): return v
     a, b = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
-    o = np.argsort(a, kind='stable'); a, b = a[o], b[o]
-    deg = np.bincount(a, minlength=n); col = np.arange(len(a)) - np.repeat(np.cumsum(deg) - deg, deg)
-    nb = np.full((n, deg.max()), -1); nb[a, col] = b                      # neighbour table, -1 = none
+    o = np.argsort(a, kind='stable')
+    a, b = a[o], b[o]
+    deg = np.bincount(a, minlength=n)
+    col = np.arange(len(a)) - np.repeat(np.cumsum(deg) - deg, deg)
+    nb = np.full((n, deg.max()), -1)
+    nb[a, col] = b  # neighbour table, -1 = none
     for _ in range(rounds):
         bad = np.abs(v[pairs[:, 0]] - v[pairs[:, 1]]) < contrast
         if not bad.any(): break
@@ -300,7 +329,8 @@ def perlin_torus(nx:int, ny:int, S:int=6):
 # %% ../nbs/02_grains.ipynb #78fdfa83
 def cubic_matrix(q, n:int, wrap:bool):
     "Sparse (len(q), n) matrix of Catmull-Rom weights interpolating `n` nodes at positions `q` (node units)."
-    j = np.floor(q).astype(np.int64); t = (q - j).astype(np.float32)
+    j = np.floor(q).astype(np.int64)
+    t = (q - j).astype(np.float32)
     w = np.stack([((-.5 * t + 1) * t - .5) * t, (1.5 * t - 2.5) * t * t + 1, ((-1.5 * t + 2) * t + .5) * t, (.5 * t - .5) * t * t], 1)
     idx = j[:, None] + np.arange(-1, 3)
     if wrap: idx %= n
@@ -313,7 +343,8 @@ def interp_grid(C, qy, qx, wrap:bool=False):
 # %% ../nbs/02_grains.ipynb #aa07c06a
 def perlin(H:int, W:int, lam, octaves:int, persistence:float, periodic:bool, rng, S:int=6):
     "Perlin noise (H,W) like `pnoise2(x/lam_x + ox, y/lam_y + oy, octaves, persistence)`, from a node grid of `S` nodes per wavelength."
-    out = np.zeros((H, W), np.float32); tot = 0.
+    out = np.zeros((H, W), np.float32)
+    tot = 0.
     x, y = np.arange(W) + .5, np.arange(H) + .5
     o = rng.integers(0, 256 * S, 2)         # one offset (node units) for all octaves, as pnoise2's octaves share one origin
     for k in range(octaves):
@@ -325,7 +356,8 @@ def perlin(H:int, W:int, lam, octaves:int, persistence:float, periodic:bool, rng
             qx, qy = x * (nx * f * S / W) + f * o[0], y * (ny * f * S / H) + f * o[1]
             out += a * interp_grid(C, qy, qx, True)
         else:
-            T = perlin_table(S); N = len(T)
+            T = perlin_table(S)
+            N = len(T)
             qx, qy = f * (S * x / lam[0] + o[0]), f * (S * y / lam[1] + o[1])
             jx, jy = int(qx[0]) - 1, int(qy[0]) - 1
             C = T[np.ix_(np.arange(jy, int(qy[-1]) + 3) % N, np.arange(jx, int(qx[-1]) + 3) % N)]   # the window this image needs
@@ -337,72 +369,95 @@ def perlin(H:int, W:int, lam, octaves:int, persistence:float, periodic:bool, rng
 def _grain_greys(p, n, ab, pts, sc, off, Lp, lab, rng):
     "Grey of every grain label (index 0 unused): the value of the (lowest) seed inside it; grains with no seed inside draw their own."
     H, W = lab.shape
-    vals = grain_values(n, ab[ab[:, 0] != ab[:, 1]], p.grain_mean - p.grain_spread, p.grain_mean + p.grain_spread, p.neighbour_contrast, rng)
+    vals = grain_values(n, ab[ab[:, 0] != ab[:, 1]], p.grain_mean - p.grain_spread, hi=p.grain_mean + p.grain_spread, contrast=p.neighbour_contrast, rng=rng)
     gval = np.full(lab.max() + 1, np.nan)
-    sp = _mod(pts * sc - off, Lp); ix, iy = sp[:, 0].astype(np.int64), sp[:, 1].astype(np.int64)
+    sp = _mod(pts * sc - off, Lp)
+    ix, iy = sp[:, 0].astype(np.int64), sp[:, 1].astype(np.int64)
     inside = (ix < W) & (iy < H)
     gval[lab[iy[inside], ix[inside]][::-1]] = vals[inside][::-1]
-    miss = np.isnan(gval); gval[miss] = rng.uniform(p.grain_mean - p.grain_spread, p.grain_mean + p.grain_spread, miss.sum())
+    miss = np.isnan(gval)
+    gval[miss] = rng.uniform(p.grain_mean - p.grain_spread, p.grain_mean + p.grain_spread, miss.sum())
     gval[0] = 0
     return gval
 
 def _under_boundary(p, lab, mask, gval, w):
     "Mean grey of the grains w+1 px away (left/right/up/down) from each boundary pixel."
-    H, W = lab.shape; k = w + 1; Wq = W + 2 * k
+    H, W = lab.shape
+    k = w + 1
+    Wq = W + 2 * k
     lp = np.pad(lab, k, mode='wrap' if p.periodic else 'edge')
-    by, bx = np.nonzero(mask); base = ((by + k) * Wq + bx + k).astype(np.int32)
-    flat, g = lp.ravel(), gval.astype(np.float32); acc = np.zeros(len(base), np.float32); cnt = np.zeros(len(base), np.float32)
+    by, bx = np.nonzero(mask)
+    base = ((by + k) * Wq + bx + k).astype(np.int32)
+    flat, g = lp.ravel(), gval.astype(np.float32)
+    acc = np.zeros(len(base), np.float32)
+    cnt = np.zeros(len(base), np.float32)
     for o in (k, -k, k * Wq, -k * Wq):
-        l = flat[base + o]; acc += g[l]; cnt += l > 0     # g[0] = 0: the boundary adds nothing
+        l = flat[base + o]
+        acc += g[l]
+        cnt += l > 0  # g[0] = 0: the boundary adds nothing
     return np.where(cnt > 0, acc / np.maximum(cnt, 1), np.float32(p.grain_mean))
 
 _NORMAL_Q = ndtri((np.arange(256) + .5) / 256).astype(np.float32)   # 256 equiprobable standard-normal values
 
 def _jitter(img, j:float, mode, rng):
     "Each pixel takes the value of a pixel up to `j` px away (one random byte picks dy, dx out of 16 x 16 levels)."
-    H, W = img.shape; R = math.ceil(j); Wq = W + 2 * R
+    H, W = img.shape
+    R = math.ceil(j)
+    Wq = W + 2 * R
     lv = np.rint(np.linspace(-j, j, 16)).astype(np.int32)
     off = (lv[:, None] * Wq + lv[None, :]).ravel()
     base = (np.arange(H, dtype=np.int32)[:, None] + R) * Wq + np.arange(W, dtype=np.int32) + R
     return np.pad(img, R, mode=mode).ravel()[base + off[rng.integers(0, 256, (H, W), dtype=np.uint8)]]
 
-# %% ../nbs/02_grains.ipynb #30ae5767
-def render(params:GrainParams|None=None, size=512, seed:int=0, recipe:int|None=None, **kw):
-    "Image (uint8), boundary mask (uint8 0/1) and grain labels (int32, 0 on the boundary) of one scenario; same arguments -> same bytes."
+# %% ../nbs/02_grains.ipynb #82cc4d4a
+def _render_params(params:GrainParams|None, recipe:int|None, kw:dict) -> GrainParams:
+    "The `GrainParams` of one `render` call: `params` with the keyword overrides `kw` on top; unknown names and rows of another recipe version are refused."
     names = {f.name for f in fields(GrainParams)}
     bad = set(kw) - names
     if bad: raise ValueError(f"unknown grain parameter(s) {sorted(bad)}; known: {sorted(names)} (plus size, seed, recipe)")
     if recipe is not None and recipe != RECIPE:
         raise ValueError(f"recipe={recipe!r}: this row was made by version {recipe} of the grain recipe, this library renders version {RECIPE}; regenerate the dataset")
-    if params is None: p = GrainParams(**kw)
-    elif not isinstance(params, GrainParams): raise ValueError(f"params must be a GrainParams, got {type(params).__name__}")
-    else: p = dataclasses.replace(params, **kw) if kw else params
-    H, W = image_shape(size); p.check((H, W))
+    if params is None: return GrainParams(**kw)
+    if not isinstance(params, GrainParams): raise ValueError(f"params must be a GrainParams, got {type(params).__name__}")
+    return dataclasses.replace(params, **kw) if kw else params
+
+# %% ../nbs/02_grains.ipynb #30ae5767
+def render(params:GrainParams|None=None, size=512, seed:int=0, recipe:int|None=None, **kw):
+    "Image (uint8), boundary mask (uint8 0/1) and grain labels (int32, 0 on the boundary) of one scenario; same arguments -> same bytes."
+    p = _render_params(params, recipe, kw)
+    H, W = image_shape(size)
+    p.check((H, W))
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     rng = np.random.default_rng(int(seed))
-    sx = math.sqrt(p.stretch); sc = np.array([sx, 1 / sx])          # stretch/squish: model space -> pixels
-    d = p.diameter((H, W)); w = int(p.boundary_width)
+    sx = math.sqrt(p.stretch)
+    sc = np.array([sx, 1 / sx])  # stretch/squish: model space -> pixels
+    d = p.diameter((H, W))
+    w = int(p.boundary_width)
     pad = 0 if p.periodic else math.ceil(d + w)                       # crop from a larger torus unless periodic
-    Lp = np.array([W + 2 * pad, H + 2 * pad], float); Lm = Lp / sc
+    Lp = np.array([W + 2 * pad, H + 2 * pad], float)
+    Lm = Lp / sc
     n = p.n_grains if p.periodic else max(1, round(p.n_grains * Lp.prod() / (H * W)))
     # geometry: cloud centroids -> torus Voronoi -> splines -> mask and labels
     pts = relax(rng.random((n, 2)) * Lm, Lm, p.lloyd_steps, rng)
     v, ab = torus_edges(pts, Lm, band=3 * d)
     off = np.array([pad, pad], float)
-    mask = rasterise(densify(spline_edges(v, p.spline_points, p.spline_amp, rng) * sc), Lp, off, H, W, w, p.periodic)
+    mask = rasterise(densify(spline_edges(v, p.spline_points, p.spline_amp, rng) * sc), Lp, off, H=H, W=W, w=w, periodic=p.periodic)
     lab, mask = grain_labels(mask, p.periodic)
     # appearance: greys, boundary, Perlin, white noise, blur, jitter
-    gval = _grain_greys(p, n, ab, pts, sc, off, Lp, lab, rng)
+    gval = _grain_greys(p, n, ab, pts=pts, sc=sc, off=off, Lp=Lp, lab=lab, rng=rng)
     img = gval.astype(np.float32)[lab]
-    under = _under_boundary(p, lab, mask, gval, w) if p.boundary_alpha < 1 else 0.
+    under = _under_boundary(p, lab, mask, gval=gval, w=w) if p.boundary_alpha < 1 else 0.
     img[mask] = p.boundary_alpha * p.boundary_intensity + (1 - p.boundary_alpha) * under
     mode = 'wrap' if p.periodic else 'reflect'
     if p.perlin_amp > 0:
-        img += p.perlin_amp * perlin(H, W, p.perlin_wavelength * d * sc, p.perlin_octaves, p.perlin_persistence, p.periodic, rng)
+        img += p.perlin_amp * perlin(H, W, p.perlin_wavelength * d * sc, octaves=p.perlin_octaves, persistence=p.perlin_persistence, periodic=p.periodic, rng=rng)
     if p.white_noise > 0: img += (p.white_noise * _NORMAL_Q)[rng.integers(0, 256, (H, W), dtype=np.uint8)]
     if p.blur_ksize > 1:
-        r = p.blur_ksize // 2; sigma = .3 * (r - 1) + .8                # OpenCV's sigma for a ksize kernel
+        r = p.blur_ksize // 2
+        sigma = .3 * (r - 1) + .8  # OpenCV's sigma for a ksize kernel
         img = ndimage.gaussian_filter(img, sigma, mode=mode, truncate=r / sigma)
     if p.jitter > 0: img = _jitter(img, p.jitter, mode, rng)
-    img *= 255; img += .5; np.clip(img, 0, 255, out=img)
+    img *= 255
+    img += .5
+    np.clip(img, 0, 255, out=img)
     return img.astype(np.uint8), mask.astype(np.uint8), lab

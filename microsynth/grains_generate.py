@@ -28,12 +28,12 @@ def _scenario(i, seed, size, ranges, fixed):
 
 def render_sample(i:int, seed:int, size=512, ranges=None, fixed=None):
     "Scenario and arrays of sample `i`: (row, image, mask, labels), the row holding every parameter plus size, seed and recipe version."
-    p, s, row = _scenario(i, seed, size, ranges, fixed)
+    p, s, row = _scenario(i, seed, size, ranges=ranges, fixed=fixed)
     return row, *render(p, size, s)
 
 def render_to(out_dir, i:int, seed:int, size=512, ranges=None, fixed=None) -> dict:
     "The task of `generate`, wherever it runs: write sample `i` into dataset folder `out_dir` (unless all its files are there) and return its row only."
-    p, s, row = _scenario(i, seed, size, ranges, fixed)
+    p, s, row = _scenario(i, seed, size, ranges=ranges, fixed=fixed)
     if not on_disk(out_dir, f'{i:06d}'): write_sample(out_dir, f'{i:06d}', *render(p, size, s))
     return row
 
@@ -61,9 +61,9 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
         todo, failed = [i for i in range(n) if f'{i:06d}' not in w], []
         jobs = [(i, seed, size, ranges, fixed) for i in todo]
         if client is None and workers > 1 and len(jobs) > 1: perlin_table()  # the noise node table (~1 s), made once here: forked workers inherit it
-        for k, (i, (row, why)) in enumerate(zip(todo, run_tasks(render_to, jobs, (w.path.absolute(),), int(workers), client))):
+        for k, (i, (row, why)) in enumerate(zip(todo, run_tasks(render_to, jobs, (w.path.absolute(),), workers=int(workers), client=client))):
             if row: w.record(f'{i:06d}', row)
-            else: skip(failed, f'{i:06d}', why, k + 1, len(todo))
+            else: skip(failed, f'{i:06d}', why, k=k + 1, n=len(todo))
             if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)
-        write_failed(out_dir, failed, len(todo), 'images', 'sample')
+        write_failed(out_dir, failed, len(todo), what='images', col='sample')
     return out_dir

@@ -59,7 +59,8 @@ def _confusion(pred, gt, n_classes:int) -> np.ndarray:
 
 def _iou_cm(cm:np.ndarray) -> np.ndarray:
     "Per-class IoU from a confusion matrix; 1.0 for a class absent from both masks."
-    tp = np.diag(cm).astype(float); union = cm.sum(0) + cm.sum(1) - tp
+    tp = np.diag(cm).astype(float)
+    union = cm.sum(0) + cm.sum(1) - tp
     return np.where(union > 0, tp / np.maximum(union, 1), 1.0)
 
 def iou(pred, gt, cls:int=1) -> float:
@@ -172,10 +173,12 @@ def intercept_error(pred, gt, n_lines:int=10) -> float:
 def grain_table(labels, pixel_size_um:float=1.0, periodic:bool=False) -> pd.DataFrame:
     "One row per grain of integer `labels` (0 = no grain): `grain`, `area`, `eq_diameter` (px), `edges` (distinct 4-adjacent grains), `border` (touches the image edge), `area_um2`, `eq_diameter_um`."
     check_number('pixel_size_um', pixel_size_um, 0, lo_open=True)
-    lab = np.asarray(labels); n = int(lab.max()) if lab.size else 0
+    lab = np.asarray(labels)
+    n = int(lab.max()) if lab.size else 0
     if periodic: pairs = [(lab, np.roll(lab, -1, 0)), (lab, np.roll(lab, -1, 1))]
     else: pairs = [(lab[:-1], lab[1:]), (lab[:, :-1], lab[:, 1:])]
-    a = np.concatenate([p[0].ravel() for p in pairs]); b = np.concatenate([p[1].ravel() for p in pairs])
+    a = np.concatenate([p[0].ravel() for p in pairs])
+    b = np.concatenate([p[1].ravel() for p in pairs])
     keep = (a != b) & (a > 0) & (b > 0)
     e = np.unique(np.stack([np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])], 1), axis=0)
     edges = np.bincount(e.ravel(), minlength=n + 1)[1:] if e.size else np.zeros(n, int)
@@ -184,13 +187,15 @@ def grain_table(labels, pixel_size_um:float=1.0, periodic:bool=False) -> pd.Data
     area = np.bincount(lab.ravel(), minlength=n + 1)[1:]
     df = pd.DataFrame(dict(grain=np.arange(1, n + 1), area=area, eq_diameter=np.sqrt(4 * area / np.pi), edges=edges, border=border[1:]))
     df = df[df.area > 0].reset_index(drop=True)  # labels that do not occur are no grains
-    df['area_um2'] = df.area * pixel_size_um**2; df['eq_diameter_um'] = df.eq_diameter * pixel_size_um
+    df['area_um2'] = df.area * pixel_size_um**2
+    df['eq_diameter_um'] = df.eq_diameter * pixel_size_um
     return df
 
 def mask_grains(mask, min_area:int=5) -> np.ndarray:
     "Grain labels 1..n of a boundary mask (nonzero = boundary): interiors labelled, specks under `min_area` px dropped, boundaries shared out."
     lab = instances_from_boundaries(np.asarray(mask) > 0)
-    area = np.bincount(lab.ravel()); area[0] = 0
+    area = np.bincount(lab.ravel())
+    area[0] = 0
     lab[area[lab] < min_area] = 0
     lab = expand_labels(lab, distance=max(lab.shape))
     return cc_label(lab, background=0, connectivity=1) if lab.max() else lab
@@ -222,7 +227,8 @@ def _contingency(a:np.ndarray, b:np.ndarray):
     if na * nb <= max(4 * a.size, 1 << 16):   # small label ids: one dense bincount, no sort
         t = np.bincount(a.astype(np.int64) * nb + b, minlength=na * nb).reshape(na, nb)
         ua, ub = np.flatnonzero(t.sum(1)), np.flatnonzero(t.sum(0))
-        t = t[np.ix_(ua, ub)]; r, c = np.nonzero(t)
+        t = t[np.ix_(ua, ub)]
+        r, c = np.nonzero(t)
         return ua, ub, r, c, t[r, c]
     ua, ia = np.unique(a, return_inverse=True)   # large ids: sort them into 0..k-1 first
     ub, ib = np.unique(b, return_inverse=True)

@@ -83,7 +83,8 @@ def init_weights(net:nn.Module, gain:float=0.02) -> nn.Module:
             nn.init.normal_(m.weight, 0., gain)
             if m.bias is not None: nn.init.zeros_(m.bias)
         elif isinstance(m, nn.BatchNorm2d):
-            nn.init.normal_(m.weight, 1., gain); nn.init.zeros_(m.bias)
+            nn.init.normal_(m.weight, 1., gain)
+            nn.init.zeros_(m.bias)
     return net
 
 def n_params(net:nn.Module) -> int: return sum(p.numel() for p in net.parameters())
@@ -128,7 +129,8 @@ class PairData:
             if im.shape[:2] != (self.load_size,)*2:  # resize: bicubic image, nearest mask (it must stay 0/1)
                 im = np.array(Image.fromarray(im).resize((self.load_size,)*2, Image.BICUBIC))
                 mk = np.array(Image.fromarray(mk).resize((self.load_size,)*2, Image.NEAREST))
-            self.masks.append(mk); self.images.append(im)
+            self.masks.append(mk)
+            self.images.append(im)
         if self.load_size < crop: raise ValueError(f"crop {crop} is larger than the images ({self.load_size})")
     def __len__(self): return len(self.masks)
 
@@ -141,7 +143,8 @@ class PairData:
                 r, c = rng.integers(0, self.load_size - self.crop + 1, 2)
                 mk, im = self.masks[j][r:r+self.crop, c:c+self.crop], self.images[j][r:r+self.crop, c:c+self.crop]
                 if rng.random() < 0.5: mk, im = mk[:, ::-1], im[:, ::-1]
-                xs.append(label_tensor(mk, in_ch)); ys.append(image_tensor(im))
+                xs.append(label_tensor(mk, in_ch))
+                ys.append(image_tensor(im))
             yield torch.stack(xs), torch.stack(ys)
 
 # %% ../nbs/04_pix2pix.ipynb #c2b6278b
@@ -163,7 +166,7 @@ class Pix2Pix:
         self.bf16 = use_bf16(self.device, bf16)  # forward passes in bfloat16 autocast, losses and weights in float32
         c = self.cfg
         torch.manual_seed(c['seed'])  # same seed -> same initial weights
-        self.G = init_weights(UnetGenerator(c['in_ch'], c['out_ch'], c['num_downs'], c['ngf'], c['dropout'])).to(self.device)
+        self.G = init_weights(UnetGenerator(c['in_ch'], c['out_ch'], c['num_downs'], ngf=c['ngf'], dropout=c['dropout'])).to(self.device)
         self.D = init_weights(PatchDiscriminator(c['in_ch'] + c['out_ch'], c['ndf'], c['n_layers'])).to(self.device)
         self.fused = self.device.type in ('cpu', 'cuda')  # Adam as one kernel over all parameters, not a loop over tensors
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=c['lr'], betas=(c['beta1'], 0.999), fused=self.fused)
@@ -187,14 +190,18 @@ def step(self:Pix2Pix, x:torch.Tensor, y:torch.Tensor) -> dict:
     x, y = x.to(self.device), y.to(self.device)
     amp = lambda: autocast(self.device, self.bf16)
     with amp(): fake = self.G(x)
-    self.D.requires_grad_(True); self.opt_D.zero_grad()
+    self.D.requires_grad_(True)
+    self.opt_D.zero_grad()
     with amp(): pred_real, pred_fake = self.D(torch.cat([x, y], 1)).float(), self.D(torch.cat([x, fake.detach()], 1)).float()
     d_real, d_fake = self.bce(pred_real, torch.ones_like(pred_real)), self.bce(pred_fake, torch.zeros_like(pred_fake))
-    ((d_real + d_fake) * 0.5).backward(); self.opt_D.step()
-    self.D.requires_grad_(False); self.opt_G.zero_grad()  # D is only a critic in the G step
+    ((d_real + d_fake) * 0.5).backward()
+    self.opt_D.step()
+    self.D.requires_grad_(False)
+    self.opt_G.zero_grad()  # D is only a critic in the G step
     with amp(): pred = self.D(torch.cat([x, fake], 1)).float()
     g_gan, g_l1 = self.bce(pred, torch.ones_like(pred)), (fake.float() - y).abs().mean()
-    (g_gan + self.cfg['lam'] * g_l1).backward(); self.opt_G.step()
+    (g_gan + self.cfg['lam'] * g_l1).backward()
+    self.opt_G.step()
     return dict(G_GAN=g_gan.item(), G_L1=g_l1.item(), D_real=d_real.item(), D_fake=d_fake.item())
 
 # %% ../nbs/04_pix2pix.ipynb #86b37fd1
@@ -202,12 +209,17 @@ def step(self:Pix2Pix, x:torch.Tensor, y:torch.Tensor) -> dict:
 def fit_epoch(self:Pix2Pix, data:PairData, max_iters:int=0) -> None:
     "Train epoch `self.epoch + 1` on `data` (batches and dropout seeded by (seed, epoch)), then step the schedules."
     e = self.epoch + 1
-    rng = np.random.default_rng([self.cfg['seed'], e]); torch.manual_seed(self.cfg['seed'] * 100_003 + e)
-    self.G.train(); self.D.train()
-    n = math.ceil(len(data) / self.cfg['bs']); n = min(n, max_iters) if max_iters else n
+    rng = np.random.default_rng([self.cfg['seed'], e])
+    torch.manual_seed(self.cfg['seed'] * 100_003 + e)
+    self.G.train()
+    self.D.train()
+    n = math.ceil(len(data) / self.cfg['bs'])
+    n = min(n, max_iters) if max_iters else n
     for i, (x, y) in zip(progress_bar(range(n), leave=False), data.batches(self.cfg['bs'], rng, self.cfg['in_ch'])):
         self.history.append(dict(epoch=e, iter=i, lr=self.opt_G.param_groups[0]['lr'], **self.step(x, y)))
-    self.sched_G.step(); self.sched_D.step(); self.epoch = e
+    self.sched_G.step()
+    self.sched_D.step()
+    self.epoch = e
 
 # %% ../nbs/04_pix2pix.ipynb #a7efbcb5
 CKPT_FORMAT = 'microsynth pix2pix checkpoint 2'  # 1 (unnamed) pickled numpy's RNG state: weights_only cannot read it
@@ -222,7 +234,8 @@ def save_checkpoint(run:Pix2Pix, path) -> Path:
                  opt_G=run.opt_G.state_dict(), opt_D=run.opt_D.state_dict(), sched_G=run.sched_G.state_dict(), sched_D=run.sched_D.state_dict(),
                  rng=dict(torch=torch.get_rng_state(), python=random.getstate(),
                           numpy=dict(key=key, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss), cached=float(cached))))
-    buf = io.BytesIO(); torch.save(state, buf)
+    buf = io.BytesIO()
+    torch.save(state, buf)
     return atomic_write(path, buf.getvalue())
 
 def _not_ours(path, why) -> ValueError: return ValueError(f"CHECKPOINT {path}: not a pix2pix checkpoint saved by microsynth ({why})")
@@ -236,7 +249,9 @@ def read_checkpoint(path) -> dict:
     if not isinstance(s, dict) or s.get('format') != CKPT_FORMAT:
         raise _not_ours(path, f"no {CKPT_FORMAT!r} tag" + (f'; {RETRAIN}' if isinstance(s, dict) and 'fingerprint' in s else ''))
     if missing := [k for k in ('meta', *CKPT_STATE) if k not in s]: raise _not_ours(path, f"it lacks {', '.join(missing)}")
-    try: meta = json.loads(s['meta']); default_config(**meta['cfg'])
+    try:
+        meta = json.loads(s['meta'])
+        default_config(**meta['cfg'])
     except Exception as e: raise _not_ours(path, f"its settings are not readable: {error_text(e)}") from None
     if missing := [k for k in CKPT_META if k not in meta]: raise _not_ours(path, f"its settings lack {', '.join(missing)}")
     for k in ('G', 'D'):
@@ -257,8 +272,10 @@ def load_checkpoint(run:Pix2Pix, path) -> Pix2Pix:
     for k in CKPT_STATE[:-1]: restore_state(path, k, getattr(run, k), s[k])
     for opt in (run.opt_G, run.opt_D): opt.param_groups[0]['fused'] = run.fused  # an older checkpoint's Adam ran unfused
     run.epoch, run.history = s['epoch'], list(s['history'])
-    r = s['rng']; n = r['numpy']
-    torch.set_rng_state(r['torch']); random.setstate(r['python'])
+    r = s['rng']
+    n = r['numpy']
+    torch.set_rng_state(r['torch'])
+    random.setstate(r['python'])
     np.random.set_state((n['key'], n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['cached']))
     return run
 
@@ -285,8 +302,11 @@ def plot_losses(history:list, window:int=20):
     smooth = lambda v: np.convolve(v, np.ones(k) / k, mode='valid')
     for key, ax in (('G_L1', axs[0]), ('G_GAN', axs[1]), ('D_real', axs[1]), ('D_fake', axs[1])):
         ax.plot(smooth([h[key] for h in history]), label=key)
-    for ax in axs: ax.set_xlabel('iteration'); ax.legend()
-    axs[0].set_title('L1 (G)'); axs[1].set_title('adversarial')
+    for ax in axs:
+        ax.set_xlabel('iteration')
+        ax.legend()
+    axs[0].set_title('L1 (G)')
+    axs[1].set_title('adversarial')
     fig.tight_layout()
     return fig
 

@@ -42,7 +42,8 @@ def clean_boundaries(prob:np.ndarray, threshold:float=0.5, close_radius:int=1, o
 def seeded_watershed(prob:np.ndarray, sigma:float=1.0, h:float=0.1, width:int=1) -> np.ndarray:
     "Boundary mask uint8 {0,1}: smooth `prob` (Gaussian `sigma` px), one marker per h-minimum (basin ≥ `h` deep), flood, keep the one-pixel watershed lines (→ dilate to `width`)."
     prob = _prob_map(prob)
-    check_number('sigma', sigma, 0, lo_open=True); check_number('h', h, 0, 1, lo_open=True, hi_open=True)
+    check_number('sigma', sigma, 0, lo_open=True)
+    check_number('h', h, 0, 1, lo_open=True, hi_open=True)
     p = ndi.gaussian_filter(prob, float(sigma))
     markers, n = ndi.label(morphology.h_minima(p, float(h)))
     if n < 2: return widen(np.zeros(p.shape, bool), width)  # one basin (or a flat map): one grain, no boundary
@@ -83,7 +84,8 @@ def summarize_scores(df:pd.DataFrame, conf:float=0.99) -> dict:
     out = {}
     for c in df.columns:
         if c in ('name', 'n_pixels', 'n_wrong') or not np.issubdtype(df[c].dtype, np.number): continue
-        out[c] = float(df[c].mean()); out[c + '_std'] = float(df[c].std(ddof=1)) if len(df) > 1 else 0.0
+        out[c] = float(df[c].mean())
+        out[c + '_std'] = float(df[c].std(ddof=1)) if len(df) > 1 else 0.0
     k, n = int(df.n_wrong.sum()), int(df.n_pixels.sum())
     out['pixel_error_pooled'] = k / n
     out['pixel_error_lo'], out['pixel_error_hi'] = (float(v) for v in agresti_coull(k, n, conf))
@@ -156,7 +158,9 @@ def postprocess_spec(saved:dict|None=None, method:str|None=None, tta:bool|None=N
     saved_tta = bool(spec.pop('tta', False))
     tta = saved_tta if tta is None else tta
     if not isinstance(tta, (bool, np.bool_)): raise ValueError(f"tta must be True or False, got {tta!r}")
-    if method is not None and method != spec.get('method'): _method(method); spec = dict(method=method, width=spec.get('width', 1))
+    if method is not None and method != spec.get('method'):
+        _method(method)
+        spec = dict(method=method, width=spec.get('width', 1))
     names = set(inspect.signature(_method(spec['method'])).parameters) - {'prob'}
     given = {k: v for k, v in given.items() if v is not None}
     if bad := set(given) - names: raise ValueError(f"option(s) {sorted(bad)} do not apply to post-processing method {spec['method']!r} (it takes {sorted(names)})")
@@ -169,12 +173,13 @@ def postprocess_spec(saved:dict|None=None, method:str|None=None, tta:bool|None=N
 def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=None, open_radius:int=None,
             pixel_size_um:float=1.0, overlap:int=None, device='cpu', method:str=None, sigma:float=None, h:float=None, width:int=None, tta:bool=None) -> dict:
     "Segment every image in `folder` with the model in `model_path` and its saved post-processing (options override it); write masks/, overlays/, grains.csv (and failed.csv) to `out_dir`."
-    files = _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, pixel_size_um, overlap, device)
+    files = _check_predict_args(folder, out_dir, threshold, close_radius=close_radius, open_radius=open_radius, pixel_size_um=pixel_size_um, overlap=overlap, device=device)
     out_dir = Path(out_dir)
     model, cfg = load_model(model_path, device)
     spec = postprocess_spec(cfg.get('postprocess'), method, tta, threshold=threshold, close_radius=close_radius, open_radius=open_radius, sigma=sigma, h=h, width=width)
     post = {k: v for k, v in spec.items() if k != 'tta'}
-    tile = cfg['crop']; overlap = tile // 4 if overlap is None else overlap
+    tile = cfg['crop']
+    overlap = tile // 4 if overlap is None else overlap
     if overlap >= tile: raise ValueError(f"overlap must be below the model's tile of {tile} px, got {overlap}")
     _clear_predict_out(out_dir)
     rows, failed, seen = [], [], {}
@@ -182,19 +187,20 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
         t0 = time.time()
         try:  # every per-image failure skips that image only, leaving none of its files
             im = _predict_input(f, seen)
-            mask = boundaries_from(predict_probs(model, im, tile, overlap, device, progress=sys.stdout.isatty(), tta=spec.get('tta', False), downscale=cfg['downscale']), **post)
+            mask = boundaries_from(predict_probs(model, im, tile, overlap=overlap, device=device, progress=sys.stdout.isatty(), tta=spec.get('tta', False), downscale=cfg['downscale']), **post)
             row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
             save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
             save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
         except Exception as e:
             if seen.get(f.stem) == f.name:
                 for d in ('masks', 'overlays'): (out_dir/d/f'{f.stem}.png').unlink(missing_ok=True)
-            skip(failed, f.name, error_text(e), k, len(files)); continue
+            skip(failed, f.name, error_text(e), k=k, n=len(files))
+            continue
         rows.append(row)
         print(f"[{k}/{len(files)}] {f.name}: {im.shape[0]}x{im.shape[1]}, {row['n_grains_all']} grains ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
     cols = ['name', 'height', 'width', 'pixel_size_um', *grain_summary(np.zeros((2, 2), np.uint8))]
     atomic_write(out_dir/'grains.csv', pd.DataFrame(rows, columns=cols).to_csv(index=False))
-    write_failed(out_dir, failed, len(files), 'images', 'image')
+    write_failed(out_dir, failed, len(files), what='images', col='image')
     atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
                  postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
     return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib, os
 from pathlib import Path
 import numpy as np, torch
-from fastai.callback.core import Callback
-from fastai.torch_core import to_float
+from .core import quiet_imports
+with quiet_imports():
+    from fastai.callback.core import Callback
+    from fastai.torch_core import to_float
 
 # %% auto #0
 __all__ = ['cpu_has_bf16', 'use_bf16', 'autocast', 'BF16Callback', 'add_precision']
@@ -39,12 +41,16 @@ def autocast(device='cpu', enabled:bool=True):
 class BF16Callback(Callback):
     "bfloat16 autocast on the CPU around a fastai Learner's forward pass; the prediction goes back to float32 before the loss."
     order = 10  # where fastai's MixedPrecision sits
-    def before_batch(self): self._ctx = torch.autocast('cpu', dtype=torch.bfloat16); self._ctx.__enter__()
+    def before_batch(self):
+        self._ctx = torch.autocast('cpu', dtype=torch.bfloat16)
+        self._ctx.__enter__()
     def after_pred(self):
         self._leave()
         self.learn.pred = to_float(self.pred)
     def _leave(self):
-        if getattr(self, '_ctx', None) is not None: self._ctx.__exit__(None, None, None); self._ctx = None
+        if getattr(self, '_ctx', None) is not None:
+            self._ctx.__exit__(None, None, None)
+            self._ctx = None
     def after_cancel_batch(self): self._leave()
     def after_fit(self): self._leave()
 

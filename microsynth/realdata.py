@@ -168,7 +168,8 @@ def tbm_masks(threshold:int=128) -> list:
     "Every real TBM boundary mask as a uint8 {0,1} array, or [] (saying why) when the data cannot be had."
     try: return [p.mask for p in load_pairs(tbm_path(), threshold)]
     except (OSError, ValueError) as e:
-        print(f'no TBM masks ({type(e).__name__}: {e})'); return []
+        print(f'no TBM masks ({type(e).__name__}: {e})')
+        return []
 
 # %% ../nbs/00a_realdata.ipynb #a8fc87ec
 TBM_BOUNDARY_WIDTH = 3.45  # px: line_width of all the hand-traced TBM boundary masks together (measured below)

@@ -10,9 +10,10 @@ import microsynth
 from .core import atomic_write, check_dir, check_number, check_out_dir
 
 # %% auto #0
-__all__ = ['PROFILES_FILE', 'COMMON', 'RANGES_KEY', 'THREAD_ENV', 'load_profiles', 'parameter_ranges', 'profile_params',
-           'parse_overrides', 'parameter_defaults', 'check_overrides', 'default_nbs_path', 'declared_parameters',
-           'sequence', 'thread_settings', 'RunError', 'run', 'machine_info', 'render_notebook', 'write_report']
+__all__ = ['PROFILES_FILE', 'COMMON', 'RANGES_KEY', 'THREAD_ENV', 'KERNEL_ARGS', 'load_profiles', 'parameter_ranges',
+           'profile_params', 'parse_overrides', 'parameter_defaults', 'check_overrides', 'default_nbs_path',
+           'declared_parameters', 'sequence', 'thread_settings', 'RunError', 'run', 'machine_info', 'render_notebook',
+           'write_report']
 
 # %% ../nbs/00b_runner.ipynb #a2f4622d
 PROFILES_FILE = Path(microsynth.__file__).resolve().parent/'profiles.toml'
@@ -121,7 +122,7 @@ def check_overrides(overrides:dict, nbs) -> dict:
         for nb, d in defaults.items():
             if name in d: v = _override_value(name, v, d[name], Path(nb).stem)
             interval = ranges.get(Path(nb).stem, {}).get(name) or ranges.get('all', {}).get(name)
-            if name in d and interval: v = _in_range(name, v, json.dumps(v) if isinstance(v, list) else repr(v), Path(nb).stem, interval)
+            if name in d and interval: v = _in_range(name, v, json.dumps(v) if isinstance(v, list) else repr(v), stem=Path(nb).stem, interval=interval)
         out[name] = v
     return out
 
@@ -180,7 +181,8 @@ def _save_figures(nb_file:Path, fig_dir:Path) -> int:
         for o in c.get('outputs', []):
             png = o.get('data', {}).get('image/png')
             if png:
-                n += 1; atomic_write(fig_dir/f'{nb_file.stem}-{n:02d}.png', base64.b64decode(png))
+                n += 1
+                atomic_write(fig_dir/f'{nb_file.stem}-{n:02d}.png', base64.b64decode(png))
     return n
 
 # %% ../nbs/00b_runner.ipynb #792933b5
@@ -196,6 +198,18 @@ def _notebook_env(mfile:Path):
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
 
+# %% ../nbs/00b_runner.ipynb #a540ab44
+# The kernel's own log, quietened: each start warns that its sockets are TCP without encryption (a local kernel,
+# bound to 127.0.0.1) and a shutdown may log the interrupt jupyter_client sends first. Cell errors and outputs
+# reach the executed notebook by messages, not by this log.
+KERNEL_ARGS = ['--IPKernelApp.log_level=CRITICAL']
+
+def _notebook_params(profiles, profile:str, nb:Path, declared:set, overrides:dict, out:Path) -> dict:
+    "The parameters notebook `nb` runs with: its `profile`'s values, the `overrides` it declares, and `work_dir` inside the run folder `out`."
+    params = {**profile_params(profiles, profile, nb.stem, declared), **{k: v for k, v in overrides.items() if k in declared}}
+    if 'work_dir' in declared: params['work_dir'] = str(out/'work')
+    return params
+
 # %% ../nbs/00b_runner.ipynb #0a36da63
 def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, kernel=None, log=print, overrides:dict=None, command:str|None=None) -> dict:
     "Execute the notebook sequence on `profile` (with `overrides` {name: value} on top) into `out` (default `runs/<profile>`); return the summary (each notebook's entry names the `command` that ran it, if given)."
@@ -209,27 +223,30 @@ def run(profile:str='smoke', out=None, only=None, nbs_path=None, profiles=None, 
     summary = dict(profile=profile, kernel=kernel, overrides=overrides, **_kept(out, profile, nbs))
     save = lambda: atomic_write(out/'summary.json', json.dumps(summary, indent=1))
     for nb in nbs:
-        declared = declared_by[nb]
-        params = {**profile_params(profiles, profile, nb.stem, declared), **{k: v for k, v in overrides.items() if k in declared}}
-        if 'work_dir' in declared: params['work_dir'] = str(out/'work')
-        mfile = out/'metrics'/f'{nb.stem}.json'; mfile.unlink(missing_ok=True)
+        params = _notebook_params(profiles, profile, nb, declared=declared_by[nb], overrides=overrides, out=out)
+        mfile = out/'metrics'/f'{nb.stem}.json'
+        mfile.unlink(missing_ok=True)
         res, t0 = out/'notebooks'/nb.name, time.time()
         res.parent.mkdir(parents=True, exist_ok=True)
         log(f'{nb.stem}: running ({profile})...', flush=True) if log is print else log(f'{nb.stem}: running')
         with _notebook_env(mfile):
-            try: pm.execute_notebook(str(nb), str(res), parameters=params, kernel_name=kernel, language='python', cwd=str(nbs_path), progress_bar=False)
+            try: pm.execute_notebook(str(nb), str(res), parameters=params, kernel_name=kernel, language='python', cwd=str(nbs_path), progress_bar=False, extra_arguments=KERNEL_ARGS)
             except pm.PapermillExecutionError as e:
                 entry = dict(status='failed', seconds=round(time.time() - t0, 1), cell=e.exec_count, error=f'{e.ename}: {e.evalue}')
-                summary['notebooks'][nb.stem] = entry; summary.update(_closing(nbs)); save()
+                summary['notebooks'][nb.stem] = entry
+                summary.update(_closing(nbs))
+                save()
                 log(f'notebooks: {sum(n.stem in summary["metrics"] for n in nbs)} passed, 1 failed')
                 log(f'report: {write_report(out, nbs_path)}')
                 raise RunError(f"{nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue} (executed copy: {res})") from None
         metrics = json.loads(mfile.read_text()) if mfile.exists() else {}
         figs = _save_figures(res, out/'figures')
         summary['notebooks'][nb.stem] = dict(status='ok', seconds=round(time.time() - t0, 1), figures=figs, parameters=params, **({} if command is None else dict(command=command)))
-        summary['metrics'][nb.stem] = metrics; save()
+        summary['metrics'][nb.stem] = metrics
+        save()
         log(f'{nb.stem}: ok in {summary["notebooks"][nb.stem]["seconds"]} s, {figs} figures, {len(metrics)} numbers')
-    summary.update(_closing(nbs)); save()
+    summary.update(_closing(nbs))
+    save()
     write_report(out, nbs_path)
     log(f'notebooks: {len(nbs)} passed, 0 failed')  # the plain closing line CI logs are read for
     return summary
@@ -267,7 +284,8 @@ def render_notebook(nb_file, nbs_path=None) -> Path:
     "Write executed notebook `nb_file` as `<stem>.html` beside it (images embedded; markdown images looked up in `nbs_path`), unless that page is newer; return its path."
     import nbformat
     from nbconvert import HTMLExporter
-    nb_file = Path(nb_file); page = nb_file.with_suffix('.html')
+    nb_file = Path(nb_file)
+    page = nb_file.with_suffix('.html')
     if page.exists() and page.stat().st_mtime >= nb_file.stat().st_mtime: return page
     ex = HTMLExporter(template_name='lab', embed_images=True)
     body, _ = ex.from_notebook_node(nbformat.read(nb_file, as_version=4),
@@ -347,7 +365,7 @@ def write_report(out, nbs_path=None) -> Path:
             ('time', f'{sum(e["seconds"] for e in s["notebooks"].values()):.0f} s'),
             ('overrides', _fmt(s.get('overrides') or {})), ('kernel', escape(s.get('kernel', '')))]
     head += [(k, escape(str(v))) for k, v in (s.get('machine') or {}).items()] or [('machine', 'not recorded')]
-    sections = ''.join(_nb_section(out, t, s['notebooks'].get(t), s['metrics'].get(t, {}), nbs_path) for t in stems)
+    sections = ''.join(_nb_section(out, t, s['notebooks'].get(t), metrics=s['metrics'].get(t, {}), nbs_path=nbs_path) for t in stems)
     title = escape(f'microsynth run {out.resolve().name} ({s["profile"]})')
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head><body>'
             f'<h1>{title}</h1>{_table(head, "meta")}<h2>Notebooks</h2>{_overview(s, stems)}{sections}'

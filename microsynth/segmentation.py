@@ -10,13 +10,15 @@ from pathlib import Path
 import numpy as np, torch
 from torch import nn
 import torch.nn.functional as F
-from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask, RandomCrop, Resize, ToTensor,
-                               IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, unet_learner,
-                               DiceMulti, Learner, ResizeMethod, Hue, Saturation)
-from fastai.vision.learner import create_unet_model
 import torchvision.models as tvm
 from scipy import ndimage as ndi
 from skimage.transform import resize
+from .core import quiet_imports
+with quiet_imports():
+    from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask, RandomCrop, Resize, ToTensor,
+                                   IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, unet_learner,
+                                   DiceMulti, Learner, ResizeMethod, Hue, Saturation)
+    from fastai.vision.learner import create_unet_model
 from .core import boundary_mask, check_device, check_dir, check_number, check_out_dir, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample, work_path
 from .distributed import distrib_ctx
 from .metrics import instances_from_boundaries, mask_grains
@@ -88,7 +90,8 @@ def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:
     pick = np.random.default_rng(seed).permutation(len(rows))[:n]
     out = []
     for i in sorted(pick):
-        d = load_sample(rows[i]); r = rows[i]
+        d = load_sample(rows[i])
+        r = rows[i]
         out.append(Sample(f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False))
     return out, folders
 
@@ -120,19 +123,19 @@ def fallback_translations(work_dir, n:int, size:int=256, seed:int=0) -> Path:
     from microsynth.translate import ensure_generator, load_generator, make_voronoi_dataset, translate_dataset
     G, gen_id = load_generator(ensure_generator(work_dir, seed))
     labels = make_voronoi_dataset(work_path(work_dir, '05_segmentation', 'fallback_voronoi'), n, size, n_grains=max(4, round(70 * (size / 256)**2)), seed=seed)
-    return translate_dataset(labels, work_path(work_dir, '05_segmentation', 'fallback_pix2pix'), G, gen_id, seed)
+    return translate_dataset(labels, work_path(work_dir, '05_segmentation', 'fallback_pix2pix'), G, gen_id=gen_id, seed=seed)
 
 def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:int=0, references=None, width:int|None=None):
     "Up to `n` synthetic `Sample`s of `pool` ('grey', 'palette' — painted in the colours of the `references` samples —, 'pix2pix', or 'mix': half grey, half pix2pix), masks redrawn `width` px wide if given (`annotated`); returns (samples, folders)."
     if width is not None: check_number('width', width, 1, integer=True)
     if pool == 'mix':
-        a, fa = pool_samples(work_dir, 'grey', n // 2, seed, size, min_size, width=width)
-        b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed, size, min_size, width=width)
+        a, fa = pool_samples(work_dir, 'grey', n // 2, seed=seed, size=size, min_size=min_size, width=width)
+        b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed=seed, size=size, min_size=min_size, width=width)
         return a + b, fa + fb
     if pool not in POOLS: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOLS) + ['mix']}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive number of samples, got {n!r}")
     if pool == 'palette' and not references: raise ValueError("the palette pool needs references: real training samples whose colours it paints with")
-    out, folders = synthetic_samples(work_dir, n, seed, POOLS[pool], size, min_size, fallback=fallback_translations if pool == 'pix2pix' else None)
+    out, folders = synthetic_samples(work_dir, n, seed, include=POOLS[pool], size=size, min_size=min_size, fallback=fallback_translations if pool == 'pix2pix' else None)
     if pool == 'palette':
         rng, refs = np.random.default_rng([seed, 1]), list(references)
         out = [s._replace(image=recolour(s.image, s.mask, refs[rng.integers(len(refs))].image, rng)) for s in out]
@@ -167,7 +170,8 @@ class MixedDL(TfmdDL):
         super().__init__(dataset, bs=bs, n=n_batches * bs, shuffle=False, drop_last=False, num_workers=0, **kw)
 
     def get_idxs(self):
-        rng = np.random.default_rng([self.seed, self._epoch]); self._epoch += 1
+        rng = np.random.default_rng([self.seed, self._epoch])
+        self._epoch += 1
         k, bs, nb = self.k, self.bs, self.n_batches
         real = _walk(rng, np.arange(self.n_real), nb * k)
         syn = _walk(rng, np.arange(self.n_real, len(self.dataset)), nb * (bs - k))
@@ -188,7 +192,8 @@ def stage_dls(real, synthetic, valid, crop:int, size:int, bs:int=8, real_share:f
     "fastai `DataLoaders` for one stage: a `MixedDL` over real+synthetic training samples (augmented, colours jittered by `colour_tfms`), and the real validation samples."
     real, synthetic = list(real), list(synthetic)
     if not real and not synthetic: raise ValueError("the training pool is empty: give real and/or synthetic samples")
-    check_samples(real + synthetic, crop, 'training pool'); check_samples(valid, crop, 'validation set')
+    check_samples(real + synthetic, crop, 'training pool')
+    check_samples(valid, crop, 'validation set')
     if size > crop: raise ValueError(f"stage size {size} is larger than the crop {crop}")
     k = bs if not synthetic else 0 if not real else min(bs - 1, max(1, round(bs * real_share)))
     train = real + synthetic
@@ -310,9 +315,9 @@ def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet
     set_seed(seed)
     learn, hist = None, []
     for i, (size, epochs, all_layers) in enumerate(stages):
-        dls = stage_dls(real, synthetic, valid, crop, size, bs, real_share, batches_per_epoch, seed + 1000 * i, device, colour=colour)
+        dls = stage_dls(real, synthetic, valid, crop=crop, size=size, bs=bs, real_share=real_share, n_batches=batches_per_epoch, seed=seed + 1000 * i, device=device, colour=colour)
         if learn is None:
-            learn = make_learner(dls, arch, pretrained, boundary_weight, bf16)
+            learn = make_learner(dls, arch, pretrained, boundary_weight=boundary_weight, bf16=bf16)
             if init is not None: learn.model.load_state_dict(init)  # e.g. a body pretrained on synthetic data
         else: learn.dls = dls
         # a head-only stage is transfer learning: it needs a pretrained body; a random body has to learn in every stage
@@ -341,9 +346,10 @@ _FLIPS = ((), (-1,), (-2,), (-2, -1))  # test-time augmentation: the identity an
 def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, progress:bool=False, bf16:bool|None=None, tta:bool=False, downscale:int=1) -> np.ndarray:
     "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`; `tta`: the mean over the four flips of each tile; `downscale`: of the image binned that much, for a model trained so, resized back)."
     if overlap < 0 or overlap >= tile: raise ValueError(f"overlap must be in 0..tile-1={tile - 1}, got {overlap}")
-    im = as_rgb(image); H, W = im.shape[:2]
+    im = as_rgb(image)
+    H, W = im.shape[:2]
     if downscale != 1:  # the binned image's map, brought back over the blocks it covers; rows and columns past the last block repeat the edge
-        p = predict_probs(model, binned(im, downscale), tile, overlap, device, bs, progress, bf16, tta)
+        p = predict_probs(model, binned(im, downscale), tile, overlap=overlap, device=device, bs=bs, progress=progress, bf16=bf16, tta=tta)
         p = resize(p, (p.shape[0] * downscale, p.shape[1] * downscale), order=1, mode='edge', anti_aliasing=False)
         return np.pad(p, ((0, H - p.shape[0]), (0, W - p.shape[1])), mode='edge').astype(np.float32)
     ph, pw = max(tile - H, 0), max(tile - W, 0)
@@ -365,7 +371,9 @@ def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device=
         with autocast(device, use_bf16(device, bf16)): out = model(torch.cat([xb.flip(f) if f else xb for f in flips]))
         p = torch.softmax(out.float(), 1)[:, 1].cpu().split(len(bx))
         p = sum(pf.flip(f) if f else pf for pf, f in zip(p, flips)) / len(flips)
-        for (y, x0), pi in zip(bx, p): acc[y:y + tile, x0:x0 + tile] += pi; cnt[y:y + tile, x0:x0 + tile] += 1
+        for (y, x0), pi in zip(bx, p):
+            acc[y:y + tile, x0:x0 + tile] += pi
+            cnt[y:y + tile, x0:x0 + tile] += 1
     return (acc / cnt).numpy()[:H, :W].astype(np.float32)
 
 # %% ../nbs/05_segmentation.ipynb #ca574e8b
@@ -403,13 +411,16 @@ MODEL_FILE, CONFIG_FILE = 'model.pth', 'model.json'
 def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess:dict|None=None, downscale:int|None=None) -> Path:
     "Save weights and a JSON config (arch, n_out, crop, the binning `downscale` it was trained at, and the post-processing spec `predict` applies) to `folder`."
     model = getattr(learn_or_model, 'model', learn_or_model)
-    arch = arch or getattr(learn_or_model, 'arch_name', None); crop = crop or getattr(learn_or_model, 'crop', None)
+    arch = arch or getattr(learn_or_model, 'arch_name', None)
+    crop = crop or getattr(learn_or_model, 'crop', None)
     if arch is None or crop is None: raise ValueError("save_model needs arch and crop (given, or set on the Learner by train_progressive)")
     downscale = downscale or getattr(learn_or_model, 'downscale', 1)
     check_arch(arch)
-    check_number('crop', crop, 1, integer=True); check_number('downscale', downscale, 1, integer=True)
+    check_number('crop', crop, 1, integer=True)
+    check_number('downscale', downscale, 1, integer=True)
     folder = Path(folder)
-    buf = io.BytesIO(); torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buf)
+    buf = io.BytesIO()
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buf)
     # weights first, config last: load_model needs both, so a killed save never leaves a loadable half
     atomic_write(folder/MODEL_FILE, buf.getvalue())
     atomic_write(folder/CONFIG_FILE, json.dumps(dict(arch=arch, n_out=2, crop=int(crop), downscale=int(downscale), classes=['grain', 'boundary'], normalize='imagenet',
@@ -418,7 +429,8 @@ def save_model(learn_or_model, folder, arch:str=None, crop:int=None, postprocess
 
 def load_model(folder, device='cpu'):
     "Rebuild the U-Net saved by `save_model` in `folder`; returns (model in eval mode, config dict)."
-    folder = Path(folder); check_device(device)
+    folder = Path(folder)
+    check_device(device)
     if folder.is_file(): raise ValueError(f"MODEL {folder} is a file: give the folder save_model wrote ({MODEL_FILE} + {CONFIG_FILE})")
     for f in (CONFIG_FILE, MODEL_FILE):
         if not (folder/f).exists(): raise FileNotFoundError(f"MODEL {folder}: {folder/f} not found: expected a folder written by save_model ({MODEL_FILE} + {CONFIG_FILE})")
@@ -449,6 +461,6 @@ def train_datasets(data, out, valid=None, crop:int=256, sizes=None, epochs:int=1
     train = dataset_samples(data if isinstance(data, (list, tuple)) else [data], crop * downscale)
     val = dataset_samples([valid], crop * downscale) if valid else train[::5]
     if not valid: train = [s for i, s in enumerate(train) if i % 5]
-    learn = train_progressive([], train, val, [(s, epochs, True) for s in sizes], crop, arch, pretrained, bs, lr=lr, seed=seed, device=device, downscale=downscale)
+    learn = train_progressive([], train, val, stages=[(s, epochs, True) for s in sizes], crop=crop, arch=arch, pretrained=pretrained, bs=bs, lr=lr, seed=seed, device=device, downscale=downscale)
     if not rank_distrib(): save_model(learn, out)
     return learn

@@ -30,7 +30,8 @@ def load_exemplars(folder, pattern:str='*.jpg', crop:float=0.05) -> list:
     if not 0 <= crop < 0.5: raise ValueError(f"crop must lie in [0, 0.5), got {crop}")
     out = []
     for f in files:
-        im = _grey(load_image(f)); h, w = im.shape
+        im = _grey(load_image(f))
+        h, w = im.shape
         dy, dx = int(h*crop), int(w*crop)
         out.append((f.stem, im[dy:h-dy, dx:w-dx]))
     return out
@@ -63,21 +64,27 @@ def build_dictionary(exemplars, patch:int=32, overlap:int=8, seed_size:int=32, n
     "Cut `n_patches` random `patch`² patches below the seed band of each exemplar (a folder, or a list of `(name, array)`)."
     _check_geometry(patch, overlap, seed_size)
     folder = None
-    if isinstance(exemplars, (str, Path)): folder = str(exemplars); exemplars = load_exemplars(exemplars, pattern, crop)
+    if isinstance(exemplars, (str, Path)):
+        folder = str(exemplars)
+        exemplars = load_exemplars(exemplars, pattern, crop)
     if not exemplars: raise ValueError("no exemplars given")
     bands, pools = [], []
     for name, im in exemplars:
-        im = _grey(np.asarray(im)); h, w = im.shape
+        im = _grey(np.asarray(im))
+        h, w = im.shape
         hs = max(seed_size, int(round(h*seed_frac)))
         if w < max(patch, seed_size) or h - hs < patch:
             raise ValueError(f"exemplar {name!r} is {h}x{w}: too small for a {seed_size}² seed band above {patch}² patches (needs at least {hs+patch}x{max(patch, seed_size)})")
-        bands.append((name, im[:hs])); pools.append(im[hs:])
+        bands.append((name, im[:hs]))
+        pools.append(im[hs:])
     rng = np.random.default_rng(seed)
     area = np.array([(p.shape[0]-patch+1)*(p.shape[1]-patch+1) for p in pools], float)
     which = np.sort(rng.choice(len(pools), size=n_patches, p=area/area.sum()))
     out = np.empty((n_patches, patch, patch), np.uint8)
     for i, k in enumerate(which):
-        p = pools[k]; y = rng.integers(p.shape[0]-patch+1); x = rng.integers(p.shape[1]-patch+1)
+        p = pools[k]
+        y = rng.integers(p.shape[0]-patch+1)
+        x = rng.integers(p.shape[1]-patch+1)
         out[i] = p[y:y+patch, x:x+patch]
     params = dict(folder=folder, pattern=pattern, crop=crop, patch=patch, overlap=overlap, seed_size=seed_size,
                   n_patches=n_patches, seed_frac=seed_frac, dict_seed=seed)
@@ -98,7 +105,8 @@ def _overlap_matrix(td:TextureDictionary, left:bool, top:bool):
 
 def _canvas_overlap(canvas, y, x, P, O, left, top):
     "The canvas values under a block's overlap, flattened like `_overlap_matrix`."
-    B = len(canvas); parts = []
+    B = len(canvas)
+    parts = []
     if left: parts.append(canvas[:, y:y+P, x:x+O].reshape(B, -1))
     if top: parts.append(canvas[:, y:y+O, x+(O if left else 0):x+P].reshape(B, -1))
     return np.concatenate(parts, 1).astype(np.float32) - 128
@@ -125,7 +133,8 @@ def _min_cut(e):
         b = lo
         for k in range(lo+1, hi+1):
             if E[r, k] < E[r, b]: b = k
-        c = b; path[r] = c
+        c = b
+        path[r] = c
     return path
 
 # %% ../nbs/03_textures.ipynb #d8ce2bdb
@@ -155,7 +164,9 @@ def _paste(canvas, patches, y, x, O, left, top):
 # %% ../nbs/03_textures.ipynb #33a5be75
 def _seed_tile(td, rng):
     "A random `seed_size`² window of a random seed band, and where it came from."
-    k = int(rng.integers(len(td.seed_bands))); name, band = td.seed_bands[k]; s = td.seed_size
+    k = int(rng.integers(len(td.seed_bands)))
+    name, band = td.seed_bands[k]
+    s = td.seed_size
     y, x = int(rng.integers(band.shape[0]-s+1)), int(rng.integers(band.shape[1]-s+1))
     return band[y:y+s, x:x+s], dict(seed_source=name, seed_y=y, seed_x=x)
 
@@ -165,30 +176,37 @@ def synth_textures(td:TextureDictionary, seeds, size:int=128, n_best:int=5, info
     P, O, S = td.patch, td.overlap, td.seed_size
     if size < S: raise ValueError(f"tile size {size} is smaller than the {S}² seed")
     if not 1 <= n_best <= len(td): raise ValueError(f"n_best must lie in 1..{len(td)} (dictionary size), got {n_best}")
-    step = P - O; g = 1 + math.ceil((size - P)/step); n = P + (g-1)*step; ks = 1 + (S - P)//step
-    B = len(seeds); canvas = np.zeros((B, n, n), np.uint8)
+    step = P - O
+    g = 1 + math.ceil((size - P)/step)
+    n = P + (g-1)*step
+    ks = 1 + (S - P)//step
+    B = len(seeds)
+    canvas = np.zeros((B, n, n), np.uint8)
     with threadpool_limits(1, 'blas'):  # many small products: one BLAS thread beats two fighting other processes
-        return _grow(td, seeds, canvas, size, n_best, info, g, step, ks)
+        return _grow(td, seeds, canvas, size=size, n_best=n_best, info=info, g=g, step=step, ks=ks)
 
 # %% ../nbs/03_textures.ipynb #70384c26
 def _grow(td, seeds, canvas, size, n_best, info, g, step, ks):
     P, O, S, B = td.patch, td.overlap, td.seed_size, len(seeds)
-    rngs = [np.random.default_rng(s) for s in seeds]; infos = []
+    rngs = [np.random.default_rng(s) for s in seeds]
+    infos = []
     for b, r in enumerate(rngs):
-        tile, inf = _seed_tile(td, r); canvas[b, :S, :S] = tile; infos.append(inf)
+        tile, inf = _seed_tile(td, r)
+        canvas[b, :S, :S] = tile
+        infos.append(inf)
     for i in range(g):
         for j in range(g):
             if i < ks and j < ks: continue  # inside the seed
             y, x, left, top = i*step, j*step, j > 0, i > 0
             m, m2 = _overlap_matrix(td, left, top)
-            t = _canvas_overlap(canvas, y, x, P, O, left, top).astype(m.dtype)
+            t = _canvas_overlap(canvas, y, x, P=P, O=O, left=left, top=top).astype(m.dtype)
             cost = m2[None] - 2*(t @ m.T).astype(np.float64)       # ||t||² is common to all patches
             cand = np.argpartition(cost, n_best-1, axis=1)[:, :n_best]
             chosen = np.empty(B, np.int64)
             for b in range(B):
                 c = cand[b][np.lexsort((cand[b], cost[b, cand[b]]))]  # order by cost, then index: no ties left to chance
                 chosen[b] = c[rngs[b].integers(n_best)]
-            _paste(canvas, td.patches[chosen], y, x, O, left, top)
+            _paste(canvas, td.patches[chosen], y, x, O=O, left=left, top=top)
     out = canvas[:, :size, :size].copy()
     return (out, infos) if info else out
 

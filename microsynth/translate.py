@@ -27,14 +27,15 @@ def weights_id(net:torch.nn.Module) -> str:
     "sha256 over the names and bytes of every tensor in `net`'s state dict: the id of a trained generator."
     h = hashlib.sha256()
     for k, v in net.state_dict().items():
-        h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
+        h.update(k.encode())
+        h.update(v.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
 
 def load_generator(path, device='cpu') -> tuple:
     "The generator of pix2pix checkpoint `path` and its `weights_id`; a ValueError naming the file if it is not a checkpoint or its generator does not fit its settings."
     s = read_checkpoint(path)
     c = default_config(**s['cfg'])
-    G = UnetGenerator(c['in_ch'], c['out_ch'], c['num_downs'], c['ngf'], c['dropout'])
+    G = UnetGenerator(c['in_ch'], c['out_ch'], c['num_downs'], ngf=c['ngf'], dropout=c['dropout'])
     restore_state(path, 'generator', G, s['G'])
     return G.to(device), weights_id(G)
 
@@ -50,7 +51,8 @@ def ensure_generator(work_dir, seed:int=0, device='cpu') -> Path:
 def translate_mask(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', copy:bool=True) -> np.ndarray:
     "Synthetic RGB uint8 image for a boundary mask of any size (mirror-padded to a multiple of 2**depth, cropped back)."
     mask = np.asarray(mask)
-    m = 2**G.num_downs; h, w = mask.shape[:2]
+    m = 2**G.num_downs
+    h, w = mask.shape[:2]
     pad = [(0, -h % m), (0, -w % m)] + [(0, 0)] * (mask.ndim - 2)
     return paint(G, np.pad(mask, pad, mode='symmetric'), seed=seed, device=device, copy=copy)[:h, :w]
 
@@ -82,14 +84,16 @@ def translate_to(dst, g:UnetGenerator, row:dict, sample_seed:int, gen_id:str, sr
     "The task of `translate_dataset`, wherever it runs: translate the labels (or mask) of source row `row` into dataset `dst` under the row's id (unless its files are there) and return the new row only."
     sid, has_labels = str(row['id']), isinstance(row.get('labels'), str)
     if not on_disk(dst, sid, ('images', 'masks', 'labels') if has_labels else ('images', 'masks')):
-        s = load_sample(row); labels = s.get('labels')
+        s = load_sample(row)
+        labels = s.get('labels')
         mask = boundary_mask(labels, width) if labels is not None else s['masks']
-        write_sample(dst, sid, translate_mask(g, mask, seed=sample_seed, device=device, copy=False), mask, labels)
+        write_sample(dst, sid, translate_mask(g, mask, seed=sample_seed, device=device, copy=False), mask=mask, labels=labels)
     src_params = {k: v for k, v in row.items() if k not in ('id', 'images', 'masks', 'labels')}
     return dict(seed=sample_seed, generator=gen_id, source=str(src), source_id=sid,
                 boundary_width=width if has_labels else None, boundary_format=BOUNDARY_FORMAT if has_labels else None,
                 source_params=json.loads(pd.Series(src_params).to_json()))
 
+# %% ../nbs/04a_translate.ipynb #6706dfc6
 def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:int=4, limit:int=0, device='cpu', progress:bool=False, client=None) -> Path:
     "Write synthetic micrographs for the labels (or masks) of dataset `src` into dataset `dst`, one row per sample, here or a sample per task on the Dask cluster of `client`; samples that fail are skipped and listed in `dst/failed.csv`."
     import copy
@@ -110,10 +114,14 @@ def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:i
         jobs = [(r, seed * 100_003 + k, gen_id, src, width, device) for k, r in todo]  # the torch seed of each sample's dropout noise
         t0 = time.time()
         for (k, r), (row, why) in zip(todo, run_tasks(translate_to, jobs, (w.path.absolute(), g), client=client)):
-            if why: skip(failed, str(r['id']), why, k + 1, len(df)); continue
+            if why:
+                skip(failed, str(r['id']), why, k=k + 1, n=len(df))
+                continue
             w.record(str(r['id']), row)
-            if progress: print(f"[{k + 1}/{len(df)}] {r['id']} ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True); t0 = time.time()
-        write_failed(w.path, failed, len(df), 'samples', 'sample')
+            if progress:
+                print(f"[{k + 1}/{len(df)}] {r['id']} ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
+                t0 = time.time()
+        write_failed(w.path, failed, len(df), what='samples', col='sample')
     return Path(dst)
 
 # %% ../nbs/04a_translate.ipynb #d92f1767

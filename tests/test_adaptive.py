@@ -16,7 +16,7 @@ def valid(gen, tmp_path_factory): return gen.generate(4, tmp_path_factory.mktemp
 
 @pytest.fixture(scope='module')
 def added(gen, valid, tmp_path_factory):
-    return resample(valid, gen, ['000002', '000000'], 3, tmp_path_factory.mktemp('a')/'added', seed=5, round=2)
+    return resample(valid, gen, ['000002', '000000'], n_variations=3, out=tmp_path_factory.mktemp('a')/'added', seed=5, round=2)
 
 def files(folder):
     return {p.relative_to(folder): p.read_bytes() for p in sorted(Path(folder).rglob('*')) if p.is_file()}
@@ -38,15 +38,15 @@ def test_added_image_rerenders_byte_identical_from_its_row(gen, valid, added):
         assert not set(PROVENANCE) & set(generator_params(r))
 
 def test_resample_is_deterministic_and_resumes(gen, valid, added, tmp_path):
-    again = resample(valid, gen, ['000002', '000000'], 3, tmp_path/'again', seed=5, round=2)
+    again = resample(valid, gen, ['000002', '000000'], n_variations=3, out=tmp_path/'again', seed=5, round=2)
     assert files(again) == files(added)
     part = tmp_path/'part'
-    resample(valid, gen, ['000002'], 3, part, seed=5, round=2)                     # a run stopped after the first parent
-    resample(valid, gen, ['000002', '000000'], 3, part, seed=5, round=2)
+    resample(valid, gen, ['000002'], n_variations=3, out=part, seed=5, round=2)                     # a run stopped after the first parent
+    resample(valid, gen, ['000002', '000000'], n_variations=3, out=part, seed=5, round=2)
     assert files(part) == files(added)
 
 def test_integer_knobs_stay_whole(gen, valid, tmp_path):
-    df = read_dataset(resample(valid, gen, ['000001'], 8, tmp_path/'w', knobs={'boundary_width': 0.3}, seed=1))
+    df = read_dataset(resample(valid, gen, ['000001'], n_variations=8, out=tmp_path/'w', knobs={'boundary_width': 0.3}, seed=1))
     assert all(isinstance(row_params(r)['boundary_width'], int) for _, r in df.iterrows())
     assert all(set(row_params(r)['perturbation']) == {'boundary_width'} for _, r in df.iterrows())
 
@@ -60,12 +60,12 @@ def test_worst_fraction_outside_0_1_is_refused():
 def test_zero_variations_is_refused(gen, valid, tmp_path):
     for bad in (0, -3, 2.5):
         with pytest.raises(ValueError, match=rf'n_variations \(variations per image\) must be a positive int, got {bad}'):
-            resample(valid, gen, ['000000'], bad, tmp_path/'out')
+            resample(valid, gen, ['000000'], n_variations=bad, out=tmp_path/'out')
     assert not (tmp_path/'out').exists()
 
 def test_unknown_knob_is_refused(gen, valid, tmp_path):
     with pytest.raises(ValueError, match=r"knob\(s\) \['grain_colour'\] are not knobs of the grains generator"):
-        resample(valid, gen, ['000000'], 2, tmp_path/'out', knobs=['grain_colour'])
+        resample(valid, gen, ['000000'], n_variations=2, out=tmp_path/'out', knobs=['grain_colour'])
     with pytest.raises(ValueError, match=r"knob\(s\) \['n_grainz'\] are not knobs"):
         resolve_knobs(gen, {'n_grainz': 0.1})
     with pytest.raises(ValueError, match=r"spread of knob 'grain_mean' must be in \(0, 1\], got 0"):
@@ -75,13 +75,13 @@ def test_unknown_knob_is_refused(gen, valid, tmp_path):
 def test_dataset_without_parameter_rows_is_refused(gen, tmp_path):
     bare = tmp_path/'bare'; (bare/'images').mkdir(parents=True)
     with pytest.raises(ValueError, match=rf"dataset {bare} has no parameter rows \(no params.csv\)"):
-        resample(bare, gen, ['000000'], 2, tmp_path/'out')
+        resample(bare, gen, ['000000'], n_variations=2, out=tmp_path/'out')
     other = tmp_path/'other'                             # rows, but not of this generator (e.g. real crops)
     with DatasetWriter(other) as w: w.add('000000', dict(source='x.png'), mask=np.zeros((8, 8), np.uint8))
     with pytest.raises(ValueError, match=r"no parameter rows of the grains generator: its params.csv lacks the knob column\(s\) \['boundary_alpha'"):
-        resample(other, gen, ['000000'], 2, tmp_path/'out')
+        resample(other, gen, ['000000'], n_variations=2, out=tmp_path/'out')
     with pytest.raises(FileNotFoundError, match='does not exist'):
-        resample(tmp_path/'nowhere', gen, ['000000'], 2, tmp_path/'out')
+        resample(tmp_path/'nowhere', gen, ['000000'], n_variations=2, out=tmp_path/'out')
     assert not (tmp_path/'out').exists()
 
 def test_run_refuses_a_bad_plan_before_training(gen, valid, tmp_path):
@@ -89,9 +89,9 @@ def test_run_refuses_a_bad_plan_before_training(gen, valid, tmp_path):
     for kw, msg in ((dict(worst_frac=0), r'worst fraction must be in \(0, 1\], got 0'), (dict(worst_frac=2), 'got 2'),
                     (dict(n_variations=0), r'n_variations \(variations per image\) must be a positive int, got 0'),
                     (dict(knobs=['grain_colour']), r"\['grain_colour'\] are not knobs"), (dict(n_rounds=0), 'n_rounds must be a positive int, got 0')):
-        with pytest.raises(ValueError, match=msg): run_adaptive(gen, data, [], 1, {}, tmp_path/'run', **kw)
+        with pytest.raises(ValueError, match=msg): run_adaptive(gen, data, [], seed=1, train_kw={}, out=tmp_path/'run', **kw)
     with pytest.raises(ValueError, match='has no parameter rows'):
-        run_adaptive(gen, {**data, 'valid': tmp_path}, [], 1, {}, tmp_path/'run')
+        run_adaptive(gen, {**data, 'valid': tmp_path}, [], seed=1, train_kw={}, out=tmp_path/'run')
     assert not (tmp_path/'run').exists()
 
 @pytest.fixture(scope='module')
@@ -108,10 +108,10 @@ def crack_gen(tmp_path_factory):
 
 def test_crack_tiles_resample_and_rerender(crack_gen, tmp_path):
     tiles = crack_gen.generate(4, tmp_path/'tiles', seed=2)
-    df = read_dataset(resample(tiles, crack_gen, ['000001', '000003'], 2, tmp_path/'added', seed=1))
+    df = read_dataset(resample(tiles, crack_gen, ['000001', '000003'], n_variations=2, out=tmp_path/'added', seed=1))
     for _, r in df.iterrows():
         im, m = regenerate(r, crack_gen)
         assert png_bytes(im) == Path(r['images']).read_bytes() and png_bytes(m) == Path(r['masks']).read_bytes()
         assert set(row_params(r)['perturbation']) == {'width', 'contrast', 'roughness'}
     with pytest.raises(ValueError, match=r"no value for knob 'width'"):   # a crack-free tile has no crack to move
-        resample(tiles, crack_gen, ['000000'], 2, tmp_path/'free')
+        resample(tiles, crack_gen, ['000000'], n_variations=2, out=tmp_path/'free')

@@ -1,4 +1,4 @@
-"""Bad inputs at every entry point (issue 13): refused before any work, with one message naming the input and its value,
+"""Bad inputs at every entry point: refused before any work, with one message naming the input and its value,
 and nothing partial or stale left behind. The CLI prints one line `microsynth: error: ...` and exits 2 for bad input,
 1 for a failure during the work; never a traceback unless --debug."""
 import io, json, os, subprocess, sys

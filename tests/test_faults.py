@@ -192,7 +192,7 @@ def test_every_profile_value_lies_in_its_declared_range():
         for stem, vals in secs.items():
             for name, v in vals.items():
                 interval = ranges.get(stem, {}).get(name) or ranges.get('all', {}).get(name)
-                if interval: _in_range(name, v, repr(v), f'{prof}.{stem}', interval)
+                if interval: _in_range(name, v, repr(v), stem=f'{prof}.{stem}', interval=interval)
 
 @pytest.mark.parametrize('args,msg', [
     (('--sizes', '0,16'), '--sizes 0,16: each size must be in [8, 16], got 0'),

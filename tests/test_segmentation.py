@@ -36,7 +36,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match='validation set is empty'): stage_dls(toys(2), [], [], crop=64, size=64)
     for pct in (0, -5, 100.5, 'all'):
         with pytest.raises(ValueError, match=r'\(0, 100\]'): real_subset(range(10), pct)
-    with pytest.raises(ValueError, match='empty training pool'): run_regime('none', 0, 'none', dict(train=toys(2), valid=toys(1), test=toys(1)), [], 1, {})
+    with pytest.raises(ValueError, match='empty training pool'): run_regime('none', 0, 'none', real=dict(train=toys(2), valid=toys(1), test=toys(1)), synthetic=[], seed=1, train_kw={})
     with pytest.raises(ValueError, match='last stage must train at the crop'): train_progressive(toys(2), [], toys(1), [[32, 1, True]], crop=64)
 
 @pytest.mark.parametrize('k', [0, 1, 4, 8])
@@ -143,7 +143,7 @@ def test_finds_generated_datasets(tmp_path):
     with DatasetWriter(tmp_path/'02_grains_256') as w:
         for i in range(2): im, m = toy_grains(64, 6, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=m)
     with DatasetWriter(tmp_path/'04a_translate'/'voronoi') as w: w.add('v0', dict(seed=0), mask=m)  # label-only: not a source of images
-    with DatasetWriter(tmp_path/'03_cracks') as w: w.add('c0', dict(seed=0), image=im, mask=m)      # cracks are not grains
+    with DatasetWriter(tmp_path/'03a_cracks') as w: w.add('c0', dict(seed=0), image=im, mask=m)      # cracks are not grains
     assert find_datasets(tmp_path) == [tmp_path/'02_grains_256']
     s, folders = synthetic_samples(tmp_path, 5, seed=0)
     assert folders == [tmp_path/'02_grains_256'] and len(s) == 2 and s[0].image.shape == (64, 64, 3) and not s[0].real
