@@ -17,7 +17,7 @@ from .translate import line_contrast
 __all__ = ['SYNTHETIC_USE', 'FOREST', 'METRICS', 'MEDIAN_METRICS', 'LOWER_IS_BETTER', 'HEADLINE', 'real_subset', 'check_regimes',
            'synthetic_model', 'unet_maps', 'forest_maps', 'score_methods', 'run_regime', 'mean_line_contrast',
            'choose_pool', 'ma2020_regimes', 'sweep', 'per_seed', 'regime_table', 'paired_tests', 'fmt_table',
-           'method_table', 'synthetic_gains', 'forest_gaps', 'plot_regimes']
+           'method_table', 'synthetic_gains', 'forest_gaps', 'plot_regimes', 'pool_gaps']
 
 # %% ../nbs/05c_experiments.ipynb #f29fe007
 SYNTHETIC_USE = ('none', 'mix', 'pretrain')
@@ -268,3 +268,18 @@ def plot_regimes(ps:pd.DataFrame, baselines:pd.DataFrame|None=None, metrics=HEAD
         ax.set_title(f"{m}{' (lower is better)' if m in LOWER_IS_BETTER else ''}")
     fig.tight_layout()
     return fig
+
+# %% ../nbs/05c_experiments.ipynb #3ed4b106
+def pool_gaps(ps_a:pd.DataFrame, ps_b:pd.DataFrame, metrics=HEADLINE) -> pd.DataFrame:
+    "Regimes of both per-seed tables (`per_seed`), paired by seed: mean of each run, mean difference b − a and the paired t-test's p, per metric."
+    rows = []
+    for name in [r for r in dict.fromkeys(ps_b.regime) if r in set(ps_a.regime)]:
+        a = ps_a[ps_a.regime == name].set_index('seed')
+        b = ps_b[ps_b.regime == name].set_index('seed')
+        seeds = sorted(set(a.index) & set(b.index))
+        for m in metrics:
+            x = a.loc[seeds, m].to_numpy(float)
+            y = b.loc[seeds, m].to_numpy(float)
+            t, p = _ttest(y, x)
+            rows.append(dict(regime=name, metric=m, n_seeds=len(seeds), mean_a=x.mean(), mean_b=y.mean(), mean_diff=(y - x).mean(), p=p))
+    return pd.DataFrame(rows)
