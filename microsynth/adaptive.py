@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd
 from scipy import stats
-from .core import DatasetWriter, PARAMS_FILE, load_sample, read_dataset, row_params, set_seed
+from .core import DatasetWriter, PARAMS_FILE, check_number, load_sample, read_dataset, row_params, set_seed
 from .grains import RANGES, check_ranges
 from .grains_generate import generate, render_row
 from .cracks import LIMITS, synth_crack_dataset, synth_tile_from_row
@@ -63,17 +63,13 @@ def crack_generator(td, model:dict, size:int=128) -> Generator:
 def _cracks(n, out, seed, td, model, size): return synth_crack_dataset(out, n, td, model, size=size, seed=seed)
 
 # %% ../nbs/06_adaptive.ipynb #66409455
-def _fraction(x, what:str):
-    if not isinstance(x, (int, float, np.floating)) or isinstance(x, bool) or not 0 < x <= 1: raise ValueError(f"{what} must be in (0, 1], got {x!r}")
-    return float(x)
-
 def resolve_knobs(gen:Generator, knobs=None, spread:float=0.1) -> dict:
     "{knob: fraction of its sampling range}: `knobs` is None or [] (every continuous knob), a list of names, or a dict name -> fraction."
-    _fraction(spread, 'spread (a fraction of the sampling range)')
+    check_number('spread (a fraction of the sampling range)', spread, 0, 1, lo_open=True)
     k = dict(knobs) if isinstance(knobs, dict) else {n: spread for n in (knobs or gen.continuous)}
     bad = sorted(set(k) - set(gen.ranges))
     if bad: raise ValueError(f"knob(s) {bad} are not knobs of the {gen.name} generator; its knobs: {sorted(gen.ranges)}")
-    return {n: _fraction(f, f'the spread of knob {n!r}') for n, f in k.items()}
+    return {n: float(check_number(f'the spread of knob {n!r}', f, 0, 1, lo_open=True)) for n, f in k.items()}
 
 def generator_params(row) -> dict:
     "The generator's parameters of a dataset row (dict or table row): `row_params` without the provenance of an added image."
@@ -104,14 +100,11 @@ def parameter_rows(dataset, gen:Generator, knobs=()) -> pd.DataFrame:
     if missing: raise ValueError(f"dataset {path} has no parameter rows of the {gen.name} generator: its {PARAMS_FILE} lacks the knob column(s) {missing}")
     return df
 
-def _count(n, what:str) -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1: raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return int(n)
 
 def resample(dataset, gen:Generator, parents, n_variations:int, out, knobs=None, spread:float=0.1, seed:int=0, round:int=1,
              reseed:bool=True) -> Path:
     "Write `n_variations` perturbations of each `parents` row of `dataset` to dataset `out`, each row naming its parent, round and perturbation; resumable, same arguments -> same bytes."
-    _count(n_variations, 'n_variations (variations per image)')
+    check_number('n_variations (variations per image)', n_variations, 1, integer=True)
     k = resolve_knobs(gen, knobs, spread)
     rows = {str(r['id']): r for _, r in parameter_rows(dataset, gen, k).iterrows()}
     parents = [str(p) for p in parents]
@@ -148,7 +141,7 @@ def score_samples(model, samples, tile:int, threshold:float=0.5, post=None, devi
 
 def select_worst(scores:pd.DataFrame, frac:float, by:str='boundary_iou') -> list:
     "Names of the worst `frac` of the images in `scores` by metric `by` (lowest; highest for pixel_error), at least one; ties by name."
-    _fraction(frac, 'the worst fraction')
+    check_number('the worst fraction', frac, 0, 1, lo_open=True)
     if by not in scores.columns: raise ValueError(f"metric {by!r} is not a column of the scores: {list(scores.columns)}")
     if scores.empty: raise ValueError("the scores are empty: score at least one image")
     k = max(1, int(round(frac * len(scores))))
@@ -183,9 +176,9 @@ def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, o
                  keep_train:bool=True, tile:int=None, threshold:float=0.5, post=None, device='cpu', log=print) -> tuple:
     "One run: first cycle on `data['train']`, then both arms from its checkpoint for `n_rounds`; returns (validation scores per arm and round, test scores)."
     k = resolve_knobs(gen, knobs, spread)
-    _fraction(worst_frac, 'the worst fraction')
-    _count(n_variations, 'n_variations (variations per image)')
-    _count(n_rounds, 'n_rounds')
+    check_number('the worst fraction', worst_frac, 0, 1, lo_open=True)
+    check_number('n_variations (variations per image)', n_variations, 1, integer=True)
+    check_number('n_rounds', n_rounds, 1, integer=True)
     missing = sorted({'train', 'valid', 'test'} - set(data))
     if missing: raise ValueError(f"data lacks the dataset(s) {missing}: give train, valid and test folders")
     parameter_rows(data['valid'], gen, k)

@@ -14,13 +14,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 # %% auto #0
 __all__ = ['PNG_ZLIB', 'MEMORY_SHARE', 'ROW_BYTES', 'WORKER_BYTES', 'KINDS', 'PARAMS_FILE', 'LOCK_FILE', 'RECIPE_FILE',
-           'FAILED_FILE', 'BOUNDARY_FORMAT', 'quiet_imports', 'set_seed', 'atomic_write', 'is_leftover', 'png_bytes',
-           'save_png', 'load_image', 'check_number', 'memory_limit', 'memory_bound', 'memory_note', 'check_count',
-           'check_workers', 'check_dir', 'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors',
-           'read_params', 'write_sample', 'on_disk', 'FolderLock', 'recipe_differences', 'check_recipe',
-           'DatasetWriter', 'row_params', 'read_dataset', 'load_sample', 'error_text', 'skip', 'write_failed',
-           'read_failed', 'boundary_overlay', 'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width',
-           'record', 'work_path']
+           'FAILED_FILE', 'BOUNDARY_FORMAT', 'quiet_imports', 'atomic_write', 'is_leftover', 'png_bytes', 'save_png',
+           'load_image', 'check_number', 'memory_limit', 'memory_bound', 'memory_note', 'check_count', 'check_workers',
+           'check_dir', 'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors', 'set_seed', 'read_params',
+           'write_sample', 'on_disk', 'FolderLock', 'recipe_differences', 'check_recipe', 'DatasetWriter', 'row_params',
+           'read_dataset', 'load_sample', 'error_text', 'skip', 'write_failed', 'read_failed', 'boundary_overlay',
+           'show_images', 'show_pair', 'boundary_mask', 'widen', 'line_width', 'record', 'work_path']
 
 # %% ../nbs/00_core.ipynb #d51db62b
 @contextlib.contextmanager
@@ -29,19 +28,6 @@ def quiet_imports():
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
         yield
-
-# %% ../nbs/00_core.ipynb #62c14b06
-def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
-    "Seed `random`, numpy's global state and (if `torch`) torch; return a fresh `np.random.Generator` from `seed`."
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    seed = int(seed)
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    if torch:
-        try: import torch as _t
-        except ImportError: pass
-        else: _t.manual_seed(seed)  # also seeds every CUDA device
-    return np.random.default_rng(seed)
 
 # %% ../nbs/00_core.ipynb #402f9583
 def _umask() -> int:
@@ -221,6 +207,19 @@ def torch_load_tensors(path, fail):
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if 'eights only' in why or 'weights_only' in why: why = 'it holds Python objects, not only tensors'
         raise fail(f"{path.name} is not a file of PyTorch weights: {why}") from None
+
+# %% ../nbs/00_core.ipynb #62c14b06
+def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
+    "Seed `random`, numpy's global state and (if `torch`) torch; return a fresh `np.random.Generator` from `seed`."
+    check_number('seed', seed, 0, integer=True)
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    if torch:
+        try: import torch as _t
+        except ImportError: pass
+        else: _t.manual_seed(seed)  # also seeds every CUDA device
+    return np.random.default_rng(seed)
 
 # %% ../nbs/00_core.ipynb #4d6ff8c7
 KINDS = ('images', 'masks', 'labels')

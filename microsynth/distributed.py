@@ -6,7 +6,7 @@
 from __future__ import annotations
 import contextlib, ctypes, functools, platform
 from concurrent.futures import CancelledError, ProcessPoolExecutor
-from .core import error_text, quiet_imports
+from .core import check_number, error_text, quiet_imports
 
 # %% auto #0
 __all__ = ['check_scheduler', 'dask_client', 'run_tasks', 'distrib_ctx']
@@ -88,7 +88,7 @@ def run_tasks(fn, jobs, common=(), workers:int=1, client=None, chunksize:int|Non
     if client is not None:
         yield from _dask_results(fn, jobs, tuple(common), client=client, chunksize=chunksize)
         return
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1: raise ValueError(f"workers must be a positive int, got {workers!r}")
+    check_number('workers', workers, 1, integer=True)
     if workers == 1 or len(jobs) < 2:
         yield from (_guarded(fn, common, j) for j in jobs)
         return

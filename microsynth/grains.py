@@ -427,7 +427,7 @@ def render(params:GrainParams|None=None, size=512, seed:int=0, recipe:int|None=N
     p = _render_params(params, recipe, kw)
     H, W = image_shape(size)
     p.check((H, W))
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_number('seed', seed, 0, integer=True)
     rng = np.random.default_rng(int(seed))
     sx = math.sqrt(p.stretch)
     sc = np.array([sx, 1 / sx])  # stretch/squish: model space -> pixels

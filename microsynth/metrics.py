@@ -51,7 +51,7 @@ def pixel_error(pred, gt) -> float:
 
 def _confusion(pred, gt, n_classes:int) -> np.ndarray:
     "Confusion matrix `cm[true, predicted]` of two class masks with values in 0..n_classes-1."
-    if not isinstance(n_classes, (int, np.integer)) or n_classes < 1: raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    check_number('n_classes', n_classes, 1, integer=True)
     pred, gt = _pair(pred, gt, 'pred', 'gt')
     for a, n in ((pred, 'pred'), (gt, 'gt')):
         if a.size and (a.min() < 0 or a.max() >= n_classes): raise ValueError(f"{n} has values outside the classes 0..{n_classes-1}: [{a.min()}, {a.max()}]")
@@ -298,8 +298,8 @@ def adjusted_rand_index(gt_labels, pred_labels) -> float:
 # %% ../nbs/07_metrics.ipynb #7befe6d0
 def agresti_coull(successes:int, n:int, conf:float=0.99) -> tuple[float, float]:
     "Agresti-Coull interval (low, high) at confidence `conf` for a success probability seen `successes` times in `n` trials, clipped to [0, 1]."
-    if not isinstance(n, (int, np.integer)) or n <= 0: raise ValueError(f"n must be a positive int, got {n!r}")
-    if not isinstance(successes, (int, np.integer)) or not 0 <= successes <= n: raise ValueError(f"successes must be an int in [0, n={n}], got {successes!r}")
+    check_number('n', n, 1, integer=True)
+    check_number(f'successes (of n={n})', successes, 0, n, integer=True)
     if not np.isscalar(conf) or not 0 < conf < 1: raise ValueError(f"conf must lie strictly between 0 and 1, got {conf!r}")
     z = stats.norm.ppf(1 - (1 - conf) / 2)
     nt = n + z**2

@@ -133,7 +133,7 @@ def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:i
         b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed=seed, size=size, min_size=min_size, width=width)
         return a + b, fa + fb
     if pool not in POOLS: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOLS) + ['mix']}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive number of samples, got {n!r}")
+    check_number('n (samples)', n, 1, integer=True)
     if pool == 'palette' and not references: raise ValueError("the palette pool needs references: real training samples whose colours it paints with")
     out, folders = synthetic_samples(work_dir, n, seed, include=POOLS[pool], size=size, min_size=min_size, fallback=fallback_translations if pool == 'pix2pix' else None)
     if pool == 'palette':

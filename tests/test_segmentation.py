@@ -160,7 +160,7 @@ def test_bad_postprocess_and_pool_inputs(tmp_path):
     with pytest.raises(ValueError, match='sigma must be'): postprocess_spec(dict(method='watershed', sigma=1.0, h=0.1, width=1), sigma=-2.0)
     from microsynth.segmentation import pool_samples
     with pytest.raises(ValueError, match="unknown synthetic pool 'colour'"): pool_samples(tmp_path, 'colour', 4)
-    with pytest.raises(ValueError, match='n must be a positive number of samples, got 0'): pool_samples(tmp_path, 'grey', 0)
+    with pytest.raises(ValueError, match=r'n \(samples\) must be in \[1, inf\], got 0'): pool_samples(tmp_path, 'grey', 0)
     from microsynth.core import DatasetWriter
     with DatasetWriter(tmp_path/'02_grains_small') as w: w.add('g0', dict(seed=0), image=np.zeros((16, 16), np.uint8), mask=np.zeros((16, 16), np.uint8))
     with pytest.raises(ValueError, match=r"pool from \['02_grains'\].* is empty: no sample of at least 64 px"):
