@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from .metrics import paired_ttest, agresti_coull
+from .metrics import paired_ttest, agresti_coull, sample_std
 from .segmentation import train_progressive, predict_probs, pool_samples
 from .postprocess import boundaries_from, pick_postprocess, score_masks, objective_score
 from .baselines import train_forest, forest_probs
@@ -176,7 +176,7 @@ def regime_table(results, conf:float=0.99, method:str|None=None) -> pd.DataFrame
         r = dict(regime=name, seeds=len(g))
         for m in METRICS:
             r[m] = g[m].mean()
-            r[m + '_std'] = g[m].std(ddof=1) if len(g) > 1 else 0.
+            r[m + '_std'] = sample_std(g[m])
         k, n = int(g.n_wrong.sum()), int(g.n_pixels.sum())
         lo, hi = agresti_coull(k, n, conf)
         r['pixel_error_pooled'], r['pixel_error_lo'], r['pixel_error_hi'] = k / n, float(lo), float(hi)
@@ -256,7 +256,7 @@ def plot_regimes(ps:pd.DataFrame, baselines:pd.DataFrame|None=None, metrics=HEAD
     for ax, m in zip(axs[0], metrics):
         for j, name in enumerate(names):
             v = ps.loc[ps.regime == name, m].to_numpy(float)
-            half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0
+            half = stats.t.ppf(0.975, len(v) - 1) * sample_std(v) / np.sqrt(len(v)) if len(v) > 1 else 0
             c = 'C2' if name.lower().startswith(FOREST) else 'C0'
             ax.errorbar(j, v.mean(), yerr=half, fmt='o', capsize=4, color=c)
             ax.plot([j] * len(v), v, '.', color=c, alpha=.4)

@@ -17,7 +17,7 @@ __all__ = ['OVERLAY_COLORS', 'pixel_error', 'iou', 'mean_iou', 'iou_overlay', 'b
            'instances_from_boundaries', 'intercept_counts', 'mean_lineal_intercept', 'astm_grain_size_intercept',
            'intercept_error', 'grain_table', 'mask_grains', 'astm_grain_size', 'grain_summary', 'object_ious',
            'average_precision', 'mean_average_precision', 'adjusted_rand_index', 'agresti_coull', 'paired_ttest',
-           'evaluate']
+           'sample_std', 'evaluate']
 
 # %% ../nbs/07_metrics.ipynb #194cfe48
 def _ints(x, name:str) -> np.ndarray:
@@ -314,8 +314,20 @@ def paired_ttest(a, b) -> tuple[float, float]:
     if len(a) != len(b): raise ValueError(f"a and b must have the same length (paired scores), got {len(a)} and {len(b)}")
     if len(a) < 2: raise ValueError(f"a and b need at least 2 paired scores, got {len(a)}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))): raise ValueError("a and b must hold finite numbers")
+    d = a - b
+    if np.ptp(d) <= 1e-12 * max(1., float(np.abs(d).max())):  # differences without spread: the t-test's limit, not scipy's precision warning
+        return (float('nan'), float('nan')) if not d.any() else (float(np.sign(d.mean()) * np.inf), 0.)
     r = stats.ttest_rel(a, b)
     return float(r.statistic), float(r.pvalue)
+
+# %% ../nbs/07_metrics.ipynb #ba8dfd8c
+def sample_std(values) -> float:
+    "Sample standard deviation (ddof 1) of `values`, NaNs skipped: 0 for fewer than two, NaN if any is infinite."
+    v = np.asarray(values, float)
+    v = v[~np.isnan(v)]
+    if v.size < 2: return 0.
+    if np.isinf(v).any(): return float('nan')
+    return float(v.std(ddof=1))
 
 # %% ../nbs/07_metrics.ipynb #bb7aab11
 def evaluate(pred_mask, gt_mask, tolerance:float=2, thresholds=np.arange(0.5, 1.0, 0.05), n_lines:int=10) -> dict:

@@ -10,7 +10,7 @@ import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, segmentation
 from .core import widen, check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, is_leftover
-from .metrics import evaluate, agresti_coull, grain_summary
+from .metrics import evaluate, agresti_coull, grain_summary, sample_std
 from .realdata import IMAGE_EXTS
 from .segmentation import load_model, predict_probs
 
@@ -85,7 +85,7 @@ def summarize_scores(df:pd.DataFrame, conf:float=0.99) -> dict:
     for c in df.columns:
         if c in ('name', 'n_pixels', 'n_wrong') or not np.issubdtype(df[c].dtype, np.number): continue
         out[c] = float(df[c].mean())
-        out[c + '_std'] = float(df[c].std(ddof=1)) if len(df) > 1 else 0.0
+        out[c + '_std'] = sample_std(df[c])
     k, n = int(df.n_wrong.sum()), int(df.n_pixels.sum())
     out['pixel_error_pooled'] = k / n
     out['pixel_error_lo'], out['pixel_error_hi'] = (float(v) for v in agresti_coull(k, n, conf))
