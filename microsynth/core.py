@@ -408,7 +408,7 @@ class DatasetWriter:
     def __contains__(self, sid): return sid in self.ids
     def __len__(self): return len(self.rows)
 
-    def record(self, sid:str, params:dict) -> bool:
+    def add_row(self, sid:str, params:dict) -> bool:
         "Remember the `params` row of sample `sid`, whose files are complete (`write_sample`, here or in a worker process); False if `sid` is already in."
         if sid in self.ids: return False
         if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
@@ -424,7 +424,7 @@ class DatasetWriter:
         if sid in self.ids: return False
         if 'id' in params: raise ValueError(f"sample {sid!r}: 'id' is reserved for the sample name, not a parameter")
         write_sample(self.path, sid, image, mask=mask, labels=labels, classes=self.classes)
-        return self.record(sid, params)  # the row is recorded last: a sample counts as written once all its files are complete
+        return self.add_row(sid, params)  # the row is added last: a sample counts as written once all its files are complete
 
 
 # %% ../nbs/00_core.ipynb #c1efaa60

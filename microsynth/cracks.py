@@ -234,7 +234,7 @@ def synth_crack_dataset(out, n:int, td, model:dict, size:int=128, seed:int=0, va
         jobs = [(todo[b0:b0+batch], seed, size, n_best, roughness, valid_frac, tex_params) for b0 in range(0, len(todo), batch)]
         for job, (rows, why) in zip(jobs, run_tasks(tiles_to, jobs, (w.path.absolute(), td, model), workers=int(workers), client=client)):
             if why: raise RuntimeError(f"tiles {job[0][0]:06d}..{job[0][-1]:06d} of {out}: {why}")
-            for sid, row in rows: w.record(sid, row)
+            for sid, row in rows: w.add_row(sid, row)
     return out
 
 

@@ -62,7 +62,7 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
         jobs = [(i, seed, size, ranges, fixed) for i in todo]
         if client is None and workers > 1 and len(jobs) > 1: perlin_table()  # the noise node table (~1 s), made once here: forked workers inherit it
         for k, (i, (row, why)) in enumerate(zip(todo, run_tasks(render_to, jobs, (w.path.absolute(),), workers=int(workers), client=client))):
-            if row: w.record(f'{i:06d}', row)
+            if row: w.add_row(f'{i:06d}', row)
             else: skip(failed, f'{i:06d}', why, k=k + 1, n=len(todo))
             if progress and (k + 1) % 100 == 0: print(f'{k + 1}/{len(todo)} images', file=sys.stderr, flush=True)
         write_failed(out_dir, failed, len(todo), what='images', col='sample')

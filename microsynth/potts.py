@@ -250,5 +250,5 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
             if todo: jobs.append((vseed, params, todo, progress))
         for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), int(workers), client)):
             if why: raise RuntimeError(f"volume {job[0]} of {out}: {why}")
-            for sid, row in rows: w.record(sid, row)
+            for sid, row in rows: w.add_row(sid, row)
     return Path(out)

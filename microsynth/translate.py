@@ -117,7 +117,7 @@ def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:i
             if why:
                 skip(failed, str(r['id']), why, k=k + 1, n=len(df))
                 continue
-            w.record(str(r['id']), row)
+            w.add_row(str(r['id']), row)
             if progress:
                 print(f"[{k + 1}/{len(df)}] {r['id']} ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
                 t0 = time.time()
