@@ -82,7 +82,7 @@ def _gen_grains(a):
 
 def _gen_potts(a):
     from microsynth.potts import write_slices
-    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, a.kT, a.seed, a.n, spacing=a.spacing, width=a.width, workers=a.workers, client=c))}")
+    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, a.kT, a.seed, a.n, spacing=a.spacing, width=a.width, workers=a.workers, client=c, device=a.device))}")
     return 0
 
 def _gen_cracks(a):
@@ -131,6 +131,7 @@ def _generate_parsers(g):
     k.add_argument('--kT', type=number_arg(0), default=0.5)
     k.add_argument('--spacing', type=number_arg(1, integer=True), default=1, help='every SPACING-th section along each axis')
     k.add_argument('--width', type=number_arg(1, integer=True), default=2, help='boundary thickness in px')
+    k.add_argument('--device', help='cpu or cuda: grow the volumes with torch on this device (simulate_torch, even sizes) instead of numba on the CPU cores')
     k = kind('cracks', 'textured tiles with (odd ids) and without (even ids) a synthetic crack', 'number of tiles', _gen_cracks)
     k.add_argument('--size', type=number_arg(8, integer=True), default=128, help='tile side in pixels')
     k.add_argument('--textures', help='folder of crack-free exemplar photographs (default: mt-cracks free/)')
