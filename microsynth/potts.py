@@ -181,7 +181,7 @@ def _steps(start, mcs, attempts, progress):
 def simulate(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', initial:np.ndarray|None=None,
              start:int=0, progress:bool|None=None) -> np.ndarray:
     "Grow grains for `mcs` Monte Carlo steps on a periodic 3D (26 neighbours) or 2D (8 neighbours) lattice; int32 ids."
-    shape, s = _start_volume(shape, mcs, kT, seed, init, initial, start)
+    shape, s = _start_volume(shape, mcs, kT=kT, seed=seed, init=init, initial=initial, start=start)
     three_d = len(shape) == 3
     nz, ny, nx = shape if three_d else (1, *shape)
     flat, thr = s.reshape(-1), _thresholds(float(kT))
@@ -246,7 +246,7 @@ def _sweep_torch(p, shape, parity, offsets, thr, g):
 def simulate_torch(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', initial:np.ndarray|None=None,
                    start:int=0, device='cpu', progress:bool|None=None) -> np.ndarray:
     "`simulate` in torch on `device` ('cpu', 'cuda'): the same model on the parity checkerboard (even sides), same seed and device, same volume; int32 ids."
-    shape, s = _start_volume(shape, mcs, kT, seed, init, initial, start)
+    shape, s = _start_volume(shape, mcs, kT=kT, seed=seed, init=init, initial=initial, start=start)
     import itertools, torch
     dev = torch.device(_check_torch(shape, device))
     p = torch.from_numpy(np.pad(s, 1, mode='wrap')).to(dev)
@@ -258,7 +258,7 @@ def simulate_torch(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', init
         key = _mcs_key(seed, t)
         g.manual_seed(int(key) & (2**63 - 1))
         for ci in _order(key ^ _GOLD, len(parities)):
-            _sweep_torch(p, shape, parities[ci], offsets, thr, g)
+            _sweep_torch(p, shape, parities[ci], offsets=offsets, thr=thr, g=g)
     return p[(slice(1, -1),) * len(shape)].cpu().numpy()
 
 # %% ../nbs/01_potts.ipynb #b9919a3f

@@ -146,7 +146,7 @@ def _torch_reference(shape, mcs, kT, seed, init):
 
 @pytest.mark.parametrize('shape, init, kT', [((4, 6, 4), 'unique', 0.5), ((6, 4, 4), 3, 1.0), ((8, 6), 'unique', 0.5), ((6, 8), 4, 0.0)])
 def test_torch_kernel_matches_plain_reference(shape, init, kT):
-    assert np.array_equal(simulate_torch(shape, 3, kT=kT, seed=1, init=init), _torch_reference(shape, 3, kT, 1, init))
+    assert np.array_equal(simulate_torch(shape, 3, kT=kT, seed=1, init=init), _torch_reference(shape, 3, kT=kT, seed=1, init=init))
 
 def test_torch_same_volume_resumes_and_refuses_odd_sides():
     a = simulate_torch((8, 6, 10), 5, seed=2)
