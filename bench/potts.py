@@ -9,7 +9,10 @@ the grains left, and ratios against
 (b) our sweep with the other way to draw among the distinct foreign ids: `_choose` compares each neighbour with every
     earlier one, branch-free (O(n^2) comparisons, n <= 26); the variant compares it with the distinct ids found so far
     (O(n k), k distinct ids, mostly 1-3) - fewer comparisons, but data-dependent branches. Both give the same volume;
-(c) the reference C++ code (SPPARKS potts/neighonly, ~3 million attempts/s serially on this machine, issue 3).
+(c) the reference C++ code (SPPARKS potts/neighonly, ~3 million attempts/s serially on this machine, measured once:
+    SPPARKS is not installed here, so the ratio is against that rate);
+(d) the same model in torch (`simulate_torch`, the 8-colour checkerboard as whole-tensor operations) on the CPU, to
+    see its cost there, and on `cuda` when a GPU is present (its row is printed then).
 
     python bench/potts.py [--size 64] [--mcs 52] [--repeats 5] [--threads 2]
 """
@@ -17,10 +20,10 @@ import argparse, inspect, os, sys
 from pathlib import Path
 from microsynth.runner import thread_settings
 thread_settings()  # numba's workqueue layer (as the microsynth command): before numba loads
-import numpy as np, numba
+import numpy as np, numba, torch
 from numba import njit, prange
 import microsynth.potts as P
-from microsynth.potts import simulate, n_grains
+from microsynth.potts import simulate, simulate_torch, n_grains
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import Candidate, compare, table
 
@@ -92,7 +95,11 @@ def main():
     a = ap.parse_args()
     shape, att, n = (a.size,) * 3, a.size ** 3 * a.mcs, a.size ** 3
     numba.set_num_threads(a.threads)
+    torch.set_num_threads(a.threads)
+    gpu = torch.cuda.is_available()
     list_sweep = _list_sweep()
+    simulate_torch((8, 8, 8), 2)
+    if gpu: simulate_torch((8, 8, 8), 2, device='cuda')
     simulate((8, 8, 8), 2); sweeps((8, 8, 8), 2, 0.5, 0, list_sweep); _serial_baseline(np.arange(1, 513, dtype=np.int32), 8, 8, 8, 1, 0.5, 0, False)  # compile / cache load
     ours, other = simulate(shape, a.mcs, kT=0.5, seed=0), sweeps(shape, a.mcs, 0.5, 0, list_sweep)
     print(f"{a.size}^3, kT 0.5, unique ids, {a.mcs} MCS = {att / 1e6:.1f} million attempts; {a.threads} numba thread(s), layer {numba.threading_layer()}; "
@@ -101,9 +108,13 @@ def main():
     cs = compare([Candidate('serial baseline, random sites', serial(False), att / 1e6),
                   Candidate('serial baseline, raster order', serial(True), att / 1e6),
                   Candidate('sweep, distinct-list draw O(nk)', lambda: sweeps(shape, a.mcs, 0.5, 0, list_sweep), att / 1e6),
+                  Candidate('torch simulate_torch, cpu', lambda: simulate_torch(shape, a.mcs, kT=0.5, seed=0), att / 1e6),
+                  *([Candidate('torch simulate_torch, cuda', lambda: simulate_torch(shape, a.mcs, kT=0.5, seed=0, device='cuda'), att / 1e6)] if gpu else []),
                   Candidate('microsynth simulate (O(n^2) scan)', lambda: simulate(shape, a.mcs, kT=0.5, seed=0), att / 1e6)], a.repeats, warmup=0)
     print(table(cs, 'M attempts'))
-    ms = cs[-1]
+    ms, tc = cs[-1], cs[3]
+    print(f"torch on the CPU: {tc.rate:.2f} M attempts/s ({tc.spread()}), numba x{ms.rate / tc.rate:.1f} faster; grains left {n_grains(simulate_torch(shape, a.mcs, kT=0.5, seed=0))}"
+          + (f"; torch on cuda: {cs[4].rate:.1f} M attempts/s, x{cs[4].rate / ms.rate:.1f} numba" if gpu else "; no cuda device: no GPU row"))
     print(f"microsynth: {ms.rate:.1f} M attempts/s (median of {len(ms.wall)}, {ms.spread()}; target >= 15), x{ms.rate * 1e6 / REFERENCE_CPP:.1f} vs the "
           f"reference C++ (3 M/s), x{ms.rate / cs[2].rate:.2f} vs the distinct-list draw; grains left by the serial baselines: "
           f"random {n_grains(serial(False)())}, raster {n_grains(serial(True)())}")

@@ -5,17 +5,18 @@
 # %% ../nbs/01_potts.ipynb #f431f843
 from __future__ import annotations
 import math, numbers
+from functools import partial
 from pathlib import Path
 import numpy as np
 from numba import njit, prange
 from skimage.measure import label as cc_label
 from skimage.segmentation import relabel_sequential
-from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_count, check_number, check_workers, memory_bound, memory_note, on_disk, recipe_differences, row_params, write_sample
+from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_count, check_device, check_number, check_workers, memory_bound, memory_note, on_disk, recipe_differences, row_params, write_sample
 from .distributed import check_scheduler, run_tasks
 
 # %% auto #0
-__all__ = ['SITE_BYTES', 'propose', 'init_volume', 'simulate', 'n_grains', 'slice_volume', 'section_labels', 'volume_to',
-           'write_slices']
+__all__ = ['SITE_BYTES', 'propose', 'init_volume', 'simulate', 'n_grains', 'simulate_torch', 'slice_volume', 'section_labels',
+           'volume_to', 'write_slices']
 
 # %% ../nbs/01_potts.ipynb #ed73bd6f
 _GOLD = np.uint64(0x9E3779B97F4A7C15)   # 2^64 / golden ratio: splitmix64's stream increment
@@ -156,30 +157,36 @@ def init_volume(shape, init='unique', seed:int=0) -> np.ndarray:
     return np.random.default_rng(seed).integers(1, int(init) + 1, size=shape, dtype=np.int32)
 
 # %% ../nbs/01_potts.ipynb #bbaac580
-def simulate(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', initial:np.ndarray|None=None,
-             start:int=0, progress:bool|None=None) -> np.ndarray:
-    "Grow grains for `mcs` Monte Carlo steps on a periodic 3D (26 neighbours) or 2D (8 neighbours) lattice; int32 ids."
+def _start_volume(shape, mcs, kT, seed, init, initial, start):
+    "The checked arguments of a run: (shape, its initial int32 volume), before any work; a ValueError naming the bad one."
     shape = _check_shape(shape)
     if not isinstance(mcs, numbers.Integral) or isinstance(mcs, bool) or mcs < 1: raise ValueError(f"mcs must be a positive int, got {mcs!r}")
     if not isinstance(kT, numbers.Real) or not math.isfinite(kT) or kT < 0: raise ValueError(f"kT must be a finite number >= 0, got {kT!r}")
     if not isinstance(seed, numbers.Integral) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     if not isinstance(start, numbers.Integral) or start < 0: raise ValueError(f"start must be a non-negative int (MCS already done), got {start!r}")
-    if initial is None: s = init_volume(shape, init, seed)
-    else:
-        initial = np.asarray(initial)
-        if initial.dtype != np.int32: raise ValueError(f"initial must be an int32 volume, got dtype {initial.dtype}")
-        if initial.shape != shape: raise ValueError(f"initial has shape {initial.shape}, expected {shape}")
-        s = np.ascontiguousarray(initial).copy()
+    if initial is None: return shape, init_volume(shape, init, seed)
+    initial = np.asarray(initial)
+    if initial.dtype != np.int32: raise ValueError(f"initial must be an int32 volume, got dtype {initial.dtype}")
+    if initial.shape != shape: raise ValueError(f"initial has shape {initial.shape}, expected {shape}")
+    return shape, np.ascontiguousarray(initial).copy()
+
+def _steps(start, mcs, attempts, progress):
+    "The absolute MCS numbers of a run, with a progress bar if `progress` (None: for runs of more than `2e9` attempts)."
+    if progress is None: progress = attempts > 2e9
+    steps = range(start, start + mcs)
+    if not progress: return steps
+    from fastprogress.fastprogress import progress_bar
+    return progress_bar(steps)
+
+def simulate(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', initial:np.ndarray|None=None,
+             start:int=0, progress:bool|None=None) -> np.ndarray:
+    "Grow grains for `mcs` Monte Carlo steps on a periodic 3D (26 neighbours) or 2D (8 neighbours) lattice; int32 ids."
+    shape, s = _start_volume(shape, mcs, kT=kT, seed=seed, init=init, initial=initial, start=start)
     three_d = len(shape) == 3
     nz, ny, nx = shape if three_d else (1, *shape)
     flat, thr = s.reshape(-1), _thresholds(float(kT))
     cols = [(a, b, c) for a in _colours(nz) for b in _colours(ny) for c in _colours(nx)]
-    if progress is None: progress = math.prod(shape) * mcs > 2e9
-    steps = range(start, start + mcs)
-    if progress:
-        from fastprogress.fastprogress import progress_bar
-        steps = progress_bar(steps)
-    for t in steps:
+    for t in _steps(start, mcs, math.prod(shape) * mcs, progress):
         key = np.uint64(_mcs_key(seed, t))
         for ci in _order(key ^ _GOLD, len(cols)):
             _sweep_colour(flat, nz, ny, nx, *cols[ci], three_d, key, thr)
@@ -189,6 +196,70 @@ def simulate(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', initial:np
 def n_grains(vol) -> int:
     "Number of grains of a volume, counted as distinct ids."
     return int(np.unique(vol).size)
+
+# %% ../nbs/01_potts.ipynb #b47c87c8
+def _check_torch(shape, device):
+    "`device` if `simulate_torch` can run a lattice of `shape` on it; else a ValueError naming the input."
+    if any(n % 2 for n in shape): raise ValueError(f"shape {shape}: simulate_torch needs even sides (an odd side wraps one parity onto itself); simulate takes odd sides")
+    return check_device(device)
+
+def _halo(p):
+    "Copy the periodic one-site halo of padded tensor `p` from its faces, in place, one axis after the other (edges and corners follow)."
+    for ax in range(p.ndim):
+        n = p.shape[ax] - 2
+        p.narrow(ax, 0, 1).copy_(p.narrow(ax, n, 1))
+        p.narrow(ax, n + 1, 1).copy_(p.narrow(ax, 1, 1))
+
+def _sub(p, parity, offset, shape):
+    "The strided view of padded `p` holding the neighbours at `offset` of the sites of sublattice `parity` (a lattice of `shape`)."
+    return p[tuple(slice(1 + q + d, 1 + q + d + n, 2) for q, d, n in zip(parity, offset, shape))]
+
+# %% ../nbs/01_potts.ipynb #c32f7fbb
+def _sweep_torch(p, shape, parity, offsets, thr, g):
+    "One attempt on every site of sublattice `parity` of padded volume `p` (in place, halo included), random numbers from generator `g`."
+    import torch
+    own = _sub(p, parity, (0,) * len(shape), shape)
+    o = own.reshape(-1)
+    nb = torch.stack([_sub(p, parity, d, shape).reshape(-1) for d in offsets], 1)   # (sites, neighbours)
+    u = torch.rand(2, o.numel(), generator=g, device=p.device)   # acceptance numbers, choice numbers
+    z = len(offsets)
+    n = (nb != o[:, None]).sum(1)   # foreign neighbours
+    demin = (z - n) - n             # best case: all foreign neighbours share one id
+    idx = ((n > 0) & (u[0] < thr[demin.clamp(min=0)])).nonzero().squeeze(1)
+    if idx.numel() == 0: return
+    srt = nb[idx].sort(1).values
+    distinct = torch.ones_like(srt, dtype=torch.bool)
+    distinct[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    distinct &= srt != o[idx, None]
+    k = distinct.sum(1)
+    r = torch.minimum((u[1, idx] * k).long(), k - 1)   # uniform in [0, k)
+    pos = (distinct & (distinct.cumsum(1) == (r + 1)[:, None])).int().argmax(1)
+    new = srt.gather(1, pos[:, None]).squeeze(1)
+    de = (z - n[idx]) - (srt == new[:, None]).sum(1)
+    acc = u[0, idx] < thr[de.clamp(min=0)]
+    o = o.clone()
+    o[idx[acc]] = new[acc]
+    own.copy_(o.view(own.shape))
+    _halo(p)
+
+# %% ../nbs/01_potts.ipynb #9c3de0d9
+def simulate_torch(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', initial:np.ndarray|None=None,
+                   start:int=0, device='cpu', progress:bool|None=None) -> np.ndarray:
+    "`simulate` in torch on `device` ('cpu', 'cuda'): the same model on the parity checkerboard (even sides), same seed and device, same volume; int32 ids."
+    shape, s = _start_volume(shape, mcs, kT=kT, seed=seed, init=init, initial=initial, start=start)
+    import itertools, torch
+    dev = torch.device(_check_torch(shape, device))
+    p = torch.from_numpy(np.pad(s, 1, mode='wrap')).to(dev)
+    offsets = [o for o in itertools.product((-1, 0, 1), repeat=len(shape)) if any(o)]
+    parities = list(itertools.product((0, 1), repeat=len(shape)))
+    thr = torch.tensor([1.0] + [math.exp(-d / kT) if kT > 0 else 0.0 for d in range(1, len(offsets) + 1)], device=dev)
+    g = torch.Generator(device=dev)
+    for t in _steps(start, mcs, math.prod(shape) * mcs, progress):
+        key = _mcs_key(seed, t)
+        g.manual_seed(int(key) & (2**63 - 1))
+        for ci in _order(key ^ _GOLD, len(parities)):
+            _sweep_torch(p, shape, parities[ci], offsets=offsets, thr=thr, g=g)
+    return p[(slice(1, -1),) * len(shape)].cpu().numpy()
 
 # %% ../nbs/01_potts.ipynb #b9919a3f
 def slice_volume(vol, axes=(0, 1, 2), spacing:int=1, offset:int=0):
@@ -213,7 +284,8 @@ def volume_to(out, vseed:int, params:dict, todo, progress=None) -> list:
     "The task of `write_slices`, wherever it runs: simulate volume `vseed` and write its sections `todo` [(axis, index)] not on disk yet into dataset `out`; returns their (id, row) only."
     shape, width, split, rows = tuple(params['shape']), params['boundary_width'], params['split'], []
     if not all(on_disk(out, _section_id(vseed, ax, i), ('masks', 'labels')) for ax, i in todo):
-        vol = simulate(shape, params['mcs'], kT=params['kT'], seed=vseed, init=params['init'], progress=progress)
+        grow = simulate if params.get('device') is None else partial(simulate_torch, device=params['device'])
+        vol = grow(shape, params['mcs'], kT=params['kT'], seed=vseed, init=params['init'], progress=progress)
     for ax, i in todo:
         sid = _section_id(vseed, ax, i)
         if not on_disk(out, sid, ('masks', 'labels')):
@@ -224,8 +296,8 @@ def volume_to(out, vseed:int, params:dict, todo, progress=None) -> list:
 
 # %% ../nbs/01_potts.ipynb #afdd8c7b
 def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volumes:int=1, init='unique',
-                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, workers:int=1, client=None) -> Path:
-    "Simulate `n_volumes` volumes (one task each: here, on `workers` processes or on the Dask cluster of `client`) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
+                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, workers:int=1, client=None, device=None) -> Path:
+    "Simulate `n_volumes` volumes (one task each: here, on `workers` processes or on the Dask cluster of `client`; with `simulate_torch` on `device` if given) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
     shape = _check_shape((size,) * 3 if isinstance(size, numbers.Integral) else size)
     if len(shape) != 3: raise ValueError(f"write_slices needs a 3D shape, got {shape}")
     check_number('spacing', spacing, 1, integer=True)
@@ -236,11 +308,13 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
     check_number('mcs', mcs, 1, integer=True)
     check_number('kT', kT, 0)
     check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
+    if device is not None: _check_torch(shape, device)
     recipe = dict(generator='potts', shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)  # seeds, axes and spacing are in the section ids
+    if device is not None: recipe['device'] = device   # torch's volumes are not numba's: a folder holds one kind
     with DatasetWriter(out, recipe=recipe) as w:
         old, jobs = {str(r['id']): row_params(r) for r in w.rows}, []
         for vseed in range(seed, seed + n_volumes):
-            params = dict(seed=vseed, shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)
+            params = dict(seed=vseed, **{k: v for k, v in recipe.items() if k != 'generator'})
             sections = [(ax, i) for ax in axes for i in range(0, shape[ax], spacing)]
             for (ax, i) in sections:
                 prev = old.get(_section_id(vseed, ax, i))  # resuming must not mix sections of other parameters (a folder older than recipe.json)

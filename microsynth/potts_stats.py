@@ -8,11 +8,13 @@ import numpy as np, pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from skimage.measure import label as cc_label
-from .potts import simulate, slice_volume, n_grains
+from functools import partial
+from scipy.stats import ks_2samp
+from .potts import simulate, simulate_torch, slice_volume, n_grains
 from .metrics import grain_table, mask_grains
 
 # %% auto #0
-__all__ = ['spin_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'real_stats']
+__all__ = ['spin_grains', 'section_stats', 'growth_curve', 'fit_power_law', 'real_stats', 'engine_runs', 'engine_agreement']
 
 # %% ../nbs/01a_potts_stats.ipynb #3d8588c9
 def spin_grains(section) -> np.ndarray:
@@ -34,11 +36,13 @@ def section_stats(vol, spacing:int=1, axes=(0, 1, 2)) -> pd.DataFrame:
         st = grain_table(spin_grains(sec), periodic=True); st['axis'], st['index'] = ax, i; out.append(st)
     return pd.concat(out, ignore_index=True)
 
-def growth_curve(shape, checkpoints, kT:float=0.5, seed:int=0, spacing:int=1, init='unique'):
-    "Grow one volume through the sorted MCS `checkpoints` (resuming, so it is one run) and return (table of mean section area vs MCS, final volume, its section stats)."
+def growth_curve(shape, checkpoints, kT:float=0.5, seed:int=0, spacing:int=1, init='unique', device=None):
+    "Grow one volume through the sorted MCS `checkpoints` (resuming, so it is one run; with `simulate_torch` on `device` if given) and return (table of mean section area vs MCS, final volume, its section stats)."
     rows, vol, done = [], None, 0
+    grow = simulate if device is None else partial(simulate_torch, device=device)
     for t in sorted(checkpoints):
-        vol = simulate(shape, t - done, kT=kT, seed=seed, init=init, initial=vol, start=done); done = t
+        vol = grow(shape, t - done, kT=kT, seed=seed, init=init, initial=vol, start=done)
+        done = t
         st = section_stats(vol, spacing)
         rows.append(dict(mcs=t, mean_area=st.area.mean(), grains_2d=len(st), grains_3d=n_grains(vol)))
     return pd.DataFrame(rows), vol, st
@@ -57,3 +61,25 @@ def real_stats(masks, min_area:int=5) -> pd.DataFrame:
     out = [grain_table(mask_grains(m, min_area)).assign(image=i) for i, m in enumerate(masks)]
     st = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=['area', 'edges', 'border'])
     return st[~st.border.astype(bool)]
+
+# %% ../nbs/01a_potts_stats.ipynb #9b9f68a6
+def engine_runs(shape, checkpoints, kT:float=0.5, seeds=(0, 1), spacing:int=8, fit_from:float=8, device='cpu'):
+    "Grow each seed with `simulate` (numba) and `simulate_torch` (on `device`) through `checkpoints`: (one row per engine and seed: grains left, growth exponent; {engine: final section areas pooled over the seeds})."
+    rows, areas = [], {}
+    for engine, dev in (('numba', None), (f'torch {device}', device)):
+        pooled = []
+        for s in seeds:
+            curve, vol, st = growth_curve(shape, checkpoints, kT=kT, seed=s, spacing=spacing, device=dev)
+            rows.append(dict(engine=engine, seed=s, grains=n_grains(vol), exponent=fit_power_law(curve.mcs, curve.mean_area, fit_from)[0]))
+            pooled.append(st.area.to_numpy())
+        areas[engine] = np.concatenate(pooled)
+    return pd.DataFrame(rows), areas
+
+def engine_agreement(runs:pd.DataFrame, areas:dict) -> dict:
+    "How two engines' `engine_runs` agree: mean grains and exponent of each, the relative difference of the grain counts, the difference of the exponents, the KS p-value of the section areas."
+    means = runs.groupby('engine', sort=False)[['grains', 'exponent']].mean()
+    a, b = means.index
+    return dict(grains=means.grains.to_dict(), exponent=means.exponent.round(4).to_dict(),
+                grains_rel_diff=round(float(abs(means.grains[b] / means.grains[a] - 1)), 4),
+                exponent_diff=round(float(abs(means.exponent[b] - means.exponent[a])), 4),
+                ks_p=float(ks_2samp(areas[a], areas[b]).pvalue), n_areas={k: len(v) for k, v in areas.items()})

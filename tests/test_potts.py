@@ -1,5 +1,5 @@
 import numpy as np, numba, pytest
-from microsynth.potts import simulate, init_volume, propose, write_slices, section_labels, slice_volume, n_grains
+from microsynth.potts import simulate, simulate_torch, init_volume, propose, write_slices, section_labels, slice_volume, n_grains
 from microsynth.core import boundary_mask
 from microsynth.core import read_dataset, load_sample, row_params
 
@@ -119,3 +119,72 @@ def _reference(shape, mcs, kT, seed, init):
 @pytest.mark.parametrize('shape, init, kT', [((5, 6, 7), 'unique', 0.5), ((7, 6, 4), 3, 1.0), ((9, 8), 'unique', 0.5), ((6, 7), 4, 0.0)])
 def test_kernel_matches_plain_reference(shape, init, kT):
     assert np.array_equal(simulate(shape, 3, kT=kT, seed=1, init=init), _reference(shape, 3, kT, 1, init))
+
+def _torch_reference(shape, mcs, kT, seed, init):
+    "`simulate_torch` written plainly: sublattice by sublattice, site by site, with the same random numbers (torch's CPU generator, reseeded each MCS)."
+    import itertools, math, torch
+    from microsynth import potts as P
+    s = init_volume(shape, init, seed)
+    offs = [o for o in itertools.product((-1, 0, 1), repeat=len(shape)) if any(o)]
+    parities = list(itertools.product((0, 1), repeat=len(shape)))
+    g = torch.Generator()
+    for t in range(mcs):
+        key = P._mcs_key(seed, t)
+        g.manual_seed(int(key) & (2**63 - 1))
+        for ci in P._order(key ^ P._GOLD, len(parities)):
+            sites = list(itertools.product(*[range(q, n, 2) for q, n in zip(parities[ci], shape)]))
+            u = torch.rand(2, len(sites), generator=g).numpy()
+            for j, site in enumerate(sites):
+                own = s[site]
+                nb = [s[tuple((a + d) % n for a, d, n in zip(site, o, shape))] for o in offs]
+                ids = sorted(set(v for v in nb if v != own))
+                if not ids: continue
+                new = ids[min(int(np.float32(u[1, j]) * np.float32(len(ids))), len(ids) - 1)]
+                de = nb.count(own) - nb.count(new)
+                if de <= 0 or (kT > 0 and u[0, j] < np.float32(math.exp(-de / kT))): s[site] = new
+    return s
+
+@pytest.mark.parametrize('shape, init, kT', [((4, 6, 4), 'unique', 0.5), ((6, 4, 4), 3, 1.0), ((8, 6), 'unique', 0.5), ((6, 8), 4, 0.0)])
+def test_torch_kernel_matches_plain_reference(shape, init, kT):
+    assert np.array_equal(simulate_torch(shape, 3, kT=kT, seed=1, init=init), _torch_reference(shape, 3, kT=kT, seed=1, init=init))
+
+def test_torch_same_volume_resumes_and_refuses_odd_sides():
+    a = simulate_torch((8, 6, 10), 5, seed=2)
+    assert a.dtype == np.int32 and np.array_equal(a, simulate_torch((8, 6, 10), 5, seed=2))
+    assert not np.array_equal(a, simulate_torch((8, 6, 10), 5, seed=3))
+    assert np.array_equal(a, simulate_torch((8, 6, 10), 3, seed=2, initial=simulate_torch((8, 6, 10), 2, seed=2), start=2))
+    with pytest.raises(ValueError, match='even sides'): simulate_torch((8, 7, 10), 2)
+    with pytest.raises(ValueError, match='device'): simulate_torch((8, 6, 10), 2, device='nodevice')
+
+def test_torch_kT0_never_raises_energy():
+    def energy(v):
+        return sum(int((np.roll(v, (a, b, c), (0, 1, 2)) != v).sum()) for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (-1, 0, 1))
+    v = simulate_torch((12, 12, 12), 2, kT=0.0, init=5, seed=0)
+    e0 = energy(v)
+    for t in range(2, 5):
+        v = simulate_torch((12, 12, 12), 1, kT=0.0, seed=0, initial=v, start=t)
+        e1 = energy(v)
+        assert e1 <= e0
+        e0 = e1
+
+def test_torch_slices_dataset(tmp_path):
+    out = write_slices(tmp_path / 'ds', 12, 3, seed=4, n_volumes=1, spacing=6, device='cpu')
+    vol = simulate_torch((12, 12, 12), 3, seed=4)
+    df = read_dataset(out, check=True)
+    for _, r in df.iterrows():
+        p = row_params(r)
+        assert p['device'] == 'cpu' and np.array_equal(load_sample(r)['labels'], section_labels(np.take(vol, p['index'], axis=p['axis'])))
+    with pytest.raises(ValueError, match='device'): write_slices(tmp_path / 'ds', 12, 3, seed=4, n_volumes=1, spacing=6)   # numba's volumes are not mixed in
+    with pytest.raises(ValueError, match='even sides'): write_slices(tmp_path / 'odd', 11, 3, device='cpu')
+    assert not (tmp_path / 'odd').exists()
+
+def test_generate_potts_with_torch_on_the_command_line(tmp_path):
+    from cli_helpers import cli, one_line
+    rc, out, err = cli('generate', 'potts', '--n', '1', '--size', '8', '--mcs', '2', '--spacing', '4', '--device', 'cpu', '--out', tmp_path/'t')
+    assert rc == 0, err
+    r = read_dataset(tmp_path/'t', check=True).iloc[0]
+    p = row_params(r)
+    assert p['device'] == 'cpu' and np.array_equal(load_sample(r)['labels'], section_labels(np.take(simulate_torch((8, 8, 8), 2), p['index'], axis=p['axis'])))
+    rc, _, err = cli('generate', 'potts', '--n', '1', '--size', '9', '--device', 'cpu', '--out', tmp_path/'odd')
+    assert rc == 2 and not (tmp_path/'odd').exists()
+    one_line(err, 'even sides')
