@@ -1,4 +1,4 @@
-"""Throughput of `microsynth.potts.simulate` on the issue's benchmark: 64^3 sites, kT 0.5, unique ids, 52 MCS.
+"""Throughput of `microsynth.potts.simulate` on the project's Potts benchmark: 64^3 sites, kT 0.5, unique ids, 52 MCS.
 
 Prints site attempts per second (median and spread of `--repeats`, timed in turns with the baselines, wall and CPU),
 the grains left, and ratios against
@@ -27,7 +27,7 @@ from microsynth.potts import simulate, simulate_torch, n_grains
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import Candidate, compare, table
 
-REFERENCE_CPP = 3.0e6  # attempts/s of SPPARKS on this machine (issue 3)
+REFERENCE_CPP = 3.0e6  # attempts/s of SPPARKS on this machine (measured once, when the numba kernel was first written)
 
 @njit(cache=True)
 def _serial_baseline(s, nz, ny, nx, mcs, kT, seed, raster):

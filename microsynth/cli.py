@@ -22,7 +22,7 @@ def number_arg(lo=None, hi=None, integer:bool=False, lo_open:bool=False, hi_open
     def number(s):
         try: v = int(s) if integer else float(s)
         except ValueError: raise argparse.ArgumentTypeError(f"expected {'an integer' if integer else 'a number'}, got {s!r}") from None
-        try: return check_number('value', v, lo, hi, integer, lo_open, hi_open)
+        try: return check_number('value', v, lo, hi=hi, integer=integer, lo_open=lo_open, hi_open=hi_open)
         except ValueError as e: raise argparse.ArgumentTypeError(str(e).removeprefix('value ')) from None
     return number
 
@@ -41,12 +41,15 @@ def _run(a):
 
 def _report(a):
     from microsynth.runner import write_report
-    print(f"report: {write_report(a.run_dir).resolve()}"); return 0
+    print(f"report: {write_report(a.run_dir).resolve()}")
+    return 0
 
 def _data(a):
     from microsynth.core import check_out_dir
     from microsynth.realdata import SOURCES, data_root, download
-    if a.action == 'path': print(data_root()); return 0
+    if a.action == 'path':
+        print(data_root())
+        return 0
     unknown = [n for n in a.names if n not in SOURCES]
     if unknown: raise ValueError(f"data fetch {' '.join(unknown)}: no such data set; expected {' or '.join(sorted(SOURCES))}")
     root = check_out_dir(a.dest, '--dest') if a.dest else check_out_dir(data_root(), 'data folder (MICROSYNTH_DATA)')
@@ -89,7 +92,7 @@ def _gen_grains(a):
 
 def _gen_potts(a):
     from microsynth.potts import write_slices
-    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, a.kT, a.seed, a.n, spacing=a.spacing, width=a.width, workers=a.workers, client=c, device=a.device))}")
+    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, kT=a.kT, seed=a.seed, n_volumes=a.n, spacing=a.spacing, width=a.width, workers=a.workers, client=c, device=a.device))}")
     return 0
 
 def _gen_cracks(a):
@@ -108,7 +111,7 @@ def _translate(a):
     from microsynth.translate import load_generator, translate_dataset
     G, gen_id = load_generator(check_file(a.checkpoint, 'CHECKPOINT'), check_device(a.device))
     limit = a.n if getattr(a, 'kind', None) == 'translate' else a.limit
-    print(f"dataset: {_scheduled(a, lambda c: translate_dataset(a.src, a.out, G, gen_id, a.seed, a.width, limit, a.device, progress=True, client=c))}")
+    print(f"dataset: {_scheduled(a, lambda c: translate_dataset(a.src, a.out, G, gen_id=gen_id, seed=a.seed, width=a.width, limit=limit, device=a.device, progress=True, client=c))}")
     return batch_status(a.out, 'samples')
 
 # %% ../nbs/00c_cli.ipynb #a7c3e915
@@ -129,7 +132,8 @@ def _generate_parsers(g):
         if name != 'translate':
             k.add_argument('--seed', type=number_arg(0, integer=True), default=0)
             k.add_argument('--workers', type=number_arg(1, integer=True), default=1, help='processes working in parallel, without --scheduler (same bytes for any number)')
-        k.set_defaults(fn=fn); return k
+        k.set_defaults(fn=fn)
+        return k
     k = kind('grains', 'random grain images (image, boundary mask, grain labels)', 'number of images', _gen_grains)
     k.add_argument('--size', type=number_arg(1, integer=True), default=512, help='image side in pixels')
     k = kind('potts', 'sections of 3D Potts grain-growth volumes (labels, boundary masks)', 'number of volumes (a task each)', _gen_potts)
@@ -183,7 +187,7 @@ def _train(a):
     check_number('--bs', a.bs, 1, memory_bound(TRAIN_BYTES * a.crop ** 2), integer=True, why=memory_note(f"a training crop takes ~{TRAIN_BYTES} B per pixel (activations and their gradients)"))
     for d in a.data: _train_data(d, 'DATA')
     if a.valid: _train_data(a.valid, '--valid')
-    train_datasets(a.data, a.out, a.valid, a.crop, sizes, a.epochs, a.arch, a.bs, a.lr, a.seed, a.pretrained, a.device, a.downscale)
+    train_datasets(a.data, a.out, a.valid, crop=a.crop, sizes=sizes, epochs=a.epochs, arch=a.arch, bs=a.bs, lr=a.lr, seed=a.seed, pretrained=a.pretrained, device=a.device, downscale=a.downscale)
     if not rank_distrib(): print(f"model: {a.out}")  # rank 0 alone wrote the model
     return 0
 
@@ -266,13 +270,14 @@ def add_predict_parser(subparsers):
 
 def _run_predict(a):
     from microsynth.postprocess import predict
-    r = predict(a.model, a.folder, a.out, a.threshold, a.close_radius, a.open_radius, a.pixel_size_um, a.overlap, a.device, a.method, a.sigma, a.h, a.width, a.tta)
+    r = predict(a.model, a.folder, a.out, threshold=a.threshold, close_radius=a.close_radius, open_radius=a.open_radius, pixel_size_um=a.pixel_size_um, overlap=a.overlap, device=a.device, method=a.method, sigma=a.sigma, h=a.h, width=a.width, tta=a.tta)
     print(f"{len(r['done'])} images segmented into {a.out}")
     return batch_status(a.out, 'images')
 
 def predict_cli(argv=None) -> int:
     "`microsynth predict MODEL FOLDER OUT [options]` as a function: parse `argv` and run `predict`. Exit status 0 all done, 1 some images failed."
-    ap = ArgumentParser(prog='microsynth'); sub = ap.add_subparsers(dest='cmd', required=True)
+    ap = ArgumentParser(prog='microsynth')
+    sub = ap.add_subparsers(dest='cmd', required=True)
     add_predict_parser(sub)
     a = ap.parse_args(['predict', *(argv if argv is not None else sys.argv[1:])])
     return a.fn(a)
@@ -288,11 +293,14 @@ def _error_line(e:BaseException) -> str:
 def main(argv=None) -> int:
     "Entry point of the `microsynth` command: 0 done, 1 a failure during the work, 2 bad input (one line on stderr; `--debug` for the traceback)."
     argv = sys.argv[1:] if argv is None else list(argv)
-    debug = '--debug' in argv; argv = [x for x in argv if x != '--debug']
+    debug = '--debug' in argv
+    argv = [x for x in argv if x != '--debug']
     from microsynth.runner import thread_settings
     thread_settings()  # before anything loads torch or numba
     if not debug:  # libraries' notices to developers (torch, fastai, pandas deprecations) are noise to a user
-        import warnings; warnings.filterwarnings('ignore', category=FutureWarning); warnings.filterwarnings('ignore', category=DeprecationWarning)
+        import warnings
+        warnings.filterwarnings('ignore', category=FutureWarning)
+        warnings.filterwarnings('ignore', category=DeprecationWarning)
     try:
         if argv[:1] == ['predict']:
             return predict_cli(argv[1:])
@@ -300,7 +308,8 @@ def main(argv=None) -> int:
         return a.fn(a)
     except KeyboardInterrupt:
         if debug: raise
-        print('microsynth: interrupted', file=sys.stderr); return 130
+        print('microsynth: interrupted', file=sys.stderr)
+        return 130
     except Exception as e:
         if debug: raise
         bad = isinstance(e, BAD_INPUT)

@@ -53,9 +53,11 @@ def _choose(nb, n, first, h):
     "Draw uniformly among the distinct ids of `nb[:n]`; return (new id, its multiplicity). `first` is scratch space."
     k = 0
     for j in range(n):  # first occurrences, compared without branches
-        v = nb[j]; dup = False
+        v = nb[j]
+        dup = False
         for i in range(j): dup |= nb[i] == v
-        first[k] = j; k += not dup
+        first[k] = j
+        k += not dup
     new = nb[first[0]]
     if k > 1: new = nb[first[_below(h, k)]]
     m = 0
@@ -65,11 +67,31 @@ def _choose(nb, n, first, h):
 @njit(cache=True)
 def propose(neighbours, own, h):
     "The proposal on one neighbourhood: (new id, its count) drawn with hash `h`, or (own, 0) if every neighbour is `own`."
-    nb = np.empty(neighbours.size, np.int32); first = np.empty(neighbours.size, np.int64); n = 0
+    nb = np.empty(neighbours.size, np.int32)
+    first = np.empty(neighbours.size, np.int64)
+    n = 0
     for v in neighbours:
-        nb[n] = v; n += v != own
+        nb[n] = v
+        n += v != own
     if n == 0: return own, 0
     return _choose(nb, n, first, np.uint64(h))
+
+# %% ../nbs/01_potts.ipynb #703a407f
+@njit(cache=True, inline='always')
+def _neighbour_rows(rows, z, y, nz, ny, nx, three_d):
+    "Fill `rows` with the flat offsets of the 9 (2D: 3) lattice rows around row (z, y), periodic; return how many (the middle one holds the site)."
+    zm = z - 1 if z > 0 else nz - 1
+    zp = z + 1 if z < nz - 1 else 0
+    ym = y - 1 if y > 0 else ny - 1
+    yp = y + 1 if y < ny - 1 else 0
+    nr = 0
+    for a in range(3):
+        if not three_d and a != 1: continue  # (a 2D lattice has nz = 1: zm == z == zp)
+        p = zm if a == 0 else (z if a == 1 else zp)
+        for q in (ym, y, yp):
+            rows[nr] = (p * ny + q) * nx
+            nr += 1
+    return nr
 
 # %% ../nbs/01_potts.ipynb #d588bb0b
 @njit(cache=True, parallel=True)
@@ -77,29 +99,31 @@ def _sweep_colour(s, nz, ny, nx, zs, ys, xs, three_d, key, thr):
     "One attempt on every site of the sublattice zs x ys x xs of the flat volume `s` (in place)."
     nyc, nxc = ys.size, xs.size
     for r in prange(zs.size * nyc):
-        nb = np.empty(27, np.int32); first = np.empty(26, np.int64); rows = np.empty(9, np.int64)
-        z = zs[r // nyc]; y = ys[r % nyc]
-        zm = z - 1 if z > 0 else nz - 1; zp = z + 1 if z < nz - 1 else 0
-        ym = y - 1 if y > 0 else ny - 1; yp = y + 1 if y < ny - 1 else 0
-        nr = 0  # the 9 (2D: 3) rows of the neighbourhood; the middle one holds the site
-        for a in range(3):
-            if not three_d and a != 1: continue  # (a 2D lattice has nz = 1: zm == z == zp)
-            p = zm if a == 0 else (z if a == 1 else zp)
-            for q in (ym, y, yp):
-                rows[nr] = (p * ny + q) * nx; nr += 1
-        centre = nr // 2; nn = 3 * nr - 1
+        nb = np.empty(27, np.int32)
+        first = np.empty(26, np.int64)
+        rows = np.empty(9, np.int64)
+        nr = _neighbour_rows(rows, zs[r // nyc], ys[r % nyc], nz=nz, ny=ny, nx=nx, three_d=three_d)
+        centre = nr // 2
+        nn = 3 * nr - 1
         for xi in range(nxc):
             x = xs[xi]
-            xm = x - 1 if x > 0 else nx - 1; xp = x + 1 if x < nx - 1 else 0
+            xm = x - 1 if x > 0 else nx - 1
+            xp = x + 1 if x < nx - 1 else 0
             site = rows[centre] + x
             own = s[site]
             n = 0  # foreign neighbours, gathered without branches
             for rr in range(nr):
                 base = rows[rr]
-                v = s[base + xm]; nb[n] = v; n += v != own
-                v = s[base + xp]; nb[n] = v; n += v != own
+                v = s[base + xm]
+                nb[n] = v
+                n += v != own
+                v = s[base + xp]
+                nb[n] = v
+                n += v != own
                 if rr != centre:
-                    v = s[base + x]; nb[n] = v; n += v != own
+                    v = s[base + x]
+                    nb[n] = v
+                    n += v != own
             if n == 0: continue  # inside a grain: the attempt is spent, nothing to propose
             h = _mix(key + np.uint64(site) * _GOLD)
             u = h & _LO          # acceptance number; the high bits choose the id
@@ -119,7 +143,8 @@ def _colours(n):
 @njit(cache=True)
 def _order(key, n):
     "A random permutation of range(n) from hash `key` (Fisher-Yates)."
-    p = np.arange(n); h = key
+    p = np.arange(n)
+    h = key
     for i in range(n - 1, 0, -1):
         h = _mix(h + _GOLD)
         j = _below(h, i + 1)
@@ -189,7 +214,8 @@ def simulate(shape, mcs:int, kT:float=0.5, seed:int=0, init='unique', initial:np
     for t in _steps(start, mcs, math.prod(shape) * mcs, progress):
         key = np.uint64(_mcs_key(seed, t))
         for ci in _order(key ^ _GOLD, len(cols)):
-            _sweep_colour(flat, nz, ny, nx, *cols[ci], three_d, key, thr)
+            zs, ys, xs = cols[ci]
+            _sweep_colour(flat, nz, ny, nx, zs=zs, ys=ys, xs=xs, three_d=three_d, key=key, thr=thr)
     return s
 
 # %% ../nbs/01_potts.ipynb #3c4a37ab
@@ -322,7 +348,7 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
                 if diff: raise ValueError(f"{out} already holds section {_section_id(vseed, ax, i)} made with other parameters: {'; '.join(diff)}; write to a new folder")
             todo = [(ax, i) for ax, i in sections if _section_id(vseed, ax, i) not in w]
             if todo: jobs.append((vseed, params, todo, progress))
-        for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), int(workers), client)):
+        for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), workers=int(workers), client=client)):
             if why: raise RuntimeError(f"volume {job[0]} of {out}: {why}")
             for sid, row in rows: w.add_row(sid, row)
     return Path(out)

@@ -23,7 +23,8 @@ def spin_grains(section) -> np.ndarray:
     lab = cc_label(s - s.min(), background=-1, connectivity=1)
     n = lab.max()
     pairs = [(lab[:, 0], lab[:, -1], s[:, 0] == s[:, -1]), (lab[0], lab[-1], s[0] == s[-1])]
-    a = np.concatenate([p[0][p[2]] for p in pairs]); b = np.concatenate([p[1][p[2]] for p in pairs])
+    a = np.concatenate([p[0][p[2]] for p in pairs])
+    b = np.concatenate([p[1][p[2]] for p in pairs])
     g = sparse.coo_matrix((np.ones(a.size), (a - 1, b - 1)), shape=(n, n))
     _, comp = connected_components(g, directed=False)
     return (comp + 1)[lab - 1].astype(np.int32)
@@ -33,7 +34,9 @@ def section_stats(vol, spacing:int=1, axes=(0, 1, 2)) -> pd.DataFrame:
     "The `grain_table` rows (periodic) of the sections of `vol`, with their `axis` and `index`."
     out = []
     for ax, i, sec in slice_volume(vol, axes, spacing):
-        st = grain_table(spin_grains(sec), periodic=True); st['axis'], st['index'] = ax, i; out.append(st)
+        st = grain_table(spin_grains(sec), periodic=True)
+        st['axis'], st['index'] = ax, i
+        out.append(st)
     return pd.concat(out, ignore_index=True)
 
 def growth_curve(shape, checkpoints, kT:float=0.5, seed:int=0, spacing:int=1, init='unique', device=None):
