@@ -80,12 +80,15 @@ def _list_sweep():
 
 def sweeps(shape, mcs, kT, seed, sweep):
     "`simulate`'s loop (unique ids) with the colour sweep `sweep`."
-    s = P.init_volume(shape, 'unique', seed); nz, ny, nx = shape
+    s = P.init_volume(shape, 'unique', seed)
+    nz, ny, nx = shape
     flat, thr = s.reshape(-1), P._thresholds(float(kT))
     cols = [(a, b, c) for a in P._colours(nz) for b in P._colours(ny) for c in P._colours(nx)]
     for t in range(mcs):
         key = np.uint64(P._mcs_key(seed, t))
-        for ci in P._order(key ^ P._GOLD, len(cols)): sweep(flat, nz, ny, nx, *cols[ci], True, key, thr)
+        for ci in P._order(key ^ P._GOLD, len(cols)):
+            zs, ys, xs = cols[ci]
+            sweep(flat, nz, ny, nx, zs=zs, ys=ys, xs=xs, three_d=True, key=key, thr=thr)
     return s
 
 def main():
