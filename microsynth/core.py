@@ -24,9 +24,10 @@ __all__ = ['PNG_ZLIB', 'MEMORY_SHARE', 'ROW_BYTES', 'WORKER_BYTES', 'KINDS', 'PA
 # %% ../nbs/00_core.ipynb #d51db62b
 @contextlib.contextmanager
 def quiet_imports():
-    "A block in which torch's deprecation of `torch.jit.script` (raised as fastai's layers load) is not shown; other warnings are."
+    "A block in which two deprecations fastai's import triggers are not shown (torch's of `torch.jit.script`, pandas' of `mode.chained_assignment`); other warnings are."
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+        warnings.filterwarnings('ignore', message=r"The 'mode\.chained_assignment' option is deprecated")
         yield
 
 # %% ../nbs/00_core.ipynb #402f9583

@@ -186,6 +186,10 @@ def regime_table(results, conf:float=0.99, method:str|None=None) -> pd.DataFrame
 # %% ../nbs/05c_experiments.ipynb #6e9892d7
 HEADLINE = ('boundary_F', 'intercept_error', 'mAP', 'ARI')  # the field's measures first, the papers' beside them
 
+def _mean_diff(a, b) -> float:
+    "Mean of the paired differences a − b; NaN, without numpy's warning, where both scores of a pair are infinite alike (an undefined difference)."
+    with np.errstate(invalid='ignore'): return float(np.mean(np.asarray(a, float) - np.asarray(b, float)))
+
 def _ttest(a, b) -> tuple[float, float]:
     "(t, p) of a paired t-test, NaN for fewer than 2 pairs or a score that is not finite (a crop median that is infinite)."
     if len(a) < 2 or not (np.isfinite(a).all() and np.isfinite(b).all()): return float('nan'), float('nan')
@@ -204,7 +208,7 @@ def paired_tests(results, reference:str, metrics=HEADLINE, method:str|None=None)
         for m in metrics:
             a, b = g.loc[common, m].to_numpy(), ref.loc[common, m].to_numpy()
             t, p = _ttest(a, b)
-            rows.append(dict(regime=name, vs=reference, metric=m, n_seeds=len(common), mean_diff=float((a - b).mean()), t=t, p=p))
+            rows.append(dict(regime=name, vs=reference, metric=m, n_seeds=len(common), mean_diff=_mean_diff(a, b), t=t, p=p))
     return pd.DataFrame(rows, columns=['regime', 'vs', 'metric', 'n_seeds', 'mean_diff', 't', 'p'])
 
 
@@ -281,5 +285,5 @@ def pool_gaps(ps_a:pd.DataFrame, ps_b:pd.DataFrame, metrics=HEADLINE) -> pd.Data
             x = a.loc[seeds, m].to_numpy(float)
             y = b.loc[seeds, m].to_numpy(float)
             t, p = _ttest(y, x)
-            rows.append(dict(regime=name, metric=m, n_seeds=len(seeds), mean_a=x.mean(), mean_b=y.mean(), mean_diff=(y - x).mean(), p=p))
+            rows.append(dict(regime=name, metric=m, n_seeds=len(seeds), mean_a=x.mean(), mean_b=y.mean(), mean_diff=_mean_diff(y, x), p=p))
     return pd.DataFrame(rows)
