@@ -56,6 +56,7 @@ def _data(a):
     for name in a.names: print(download(name, root/name))
     return 0
 
+# %% ../nbs/00c_cli.ipynb #848f75b0
 def _gpu_check(a):
     from microsynth.gpu_check import RESULTS_FILE, check_table, gpu_check
     results = gpu_check(a.out, tiny=a.tiny, only=a.only)

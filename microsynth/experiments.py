@@ -277,7 +277,8 @@ def plot_regimes(ps:pd.DataFrame, baselines:pd.DataFrame|None=None, metrics=HEAD
 def pool_gaps(ps_a:pd.DataFrame, ps_b:pd.DataFrame, metrics=HEADLINE) -> pd.DataFrame:
     "Regimes of both per-seed tables (`per_seed`), paired by seed: mean of each run, mean difference b − a and the paired t-test's p, per metric."
     rows = []
-    for name in [r for r in dict.fromkeys(ps_b.regime) if r in set(ps_a.regime)]:
+    in_a = set(ps_a.regime)
+    for name in [r for r in dict.fromkeys(ps_b.regime) if r in in_a]:
         a = ps_a[ps_a.regime == name].set_index('seed')
         b = ps_b[ps_b.regime == name].set_index('seed')
         seeds = sorted(set(a.index) & set(b.index))

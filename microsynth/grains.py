@@ -369,7 +369,7 @@ def perlin(H:int, W:int, lam, octaves:int, persistence:float, periodic:bool, rng
 def _grain_greys(p, n, ab, pts, sc, off, Lp, lab, rng):
     "Grey of every grain label (index 0 unused): the value of the (lowest) seed inside it; grains with no seed inside draw their own."
     H, W = lab.shape
-    vals = grain_values(n, ab[ab[:, 0] != ab[:, 1]], p.grain_mean - p.grain_spread, hi=p.grain_mean + p.grain_spread, contrast=p.neighbour_contrast, rng=rng)
+    vals = grain_values(n, ab[ab[:, 0] != ab[:, 1]], lo=p.grain_mean - p.grain_spread, hi=p.grain_mean + p.grain_spread, contrast=p.neighbour_contrast, rng=rng)
     gval = np.full(lab.max() + 1, np.nan)
     sp = _mod(pts * sc - off, Lp)
     ix, iy = sp[:, 0].astype(np.int64), sp[:, 1].astype(np.int64)
@@ -397,6 +397,7 @@ def _under_boundary(p, lab, mask, gval, w):
         cnt += l > 0  # g[0] = 0: the boundary adds nothing
     return np.where(cnt > 0, acc / np.maximum(cnt, 1), np.float32(p.grain_mean))
 
+# %% ../nbs/02_grains.ipynb #1177e6d1
 _NORMAL_Q = ndtri((np.arange(256) + .5) / 256).astype(np.float32)   # 256 equiprobable standard-normal values
 
 def _jitter(img, j:float, mode, rng):

@@ -342,6 +342,7 @@ def _starts(n, tile, step):
 
 _FLIPS = ((), (-1,), (-2,), (-2, -1))  # test-time augmentation: the identity and the three flips of a tile
 
+# %% ../nbs/05_segmentation.ipynb #9f521733
 @torch.no_grad()
 def predict_probs(model, image:np.ndarray, tile:int=256, overlap:int=32, device='cpu', bs:int=8, progress:bool=False, bf16:bool|None=None, tta:bool=False, downscale:int=1) -> np.ndarray:
     "Boundary probability (H,W float32) of `image` (grey or RGB uint8, any size) from overlapping `tile`² windows (`progress`: a bar over the batches of tiles; `bf16`: see `use_bf16`; `tta`: the mean over the four flips of each tile; `downscale`: of the image binned that much, for a model trained so, resized back)."
