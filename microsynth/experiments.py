@@ -116,13 +116,13 @@ def mean_line_contrast(samples) -> float:
     "`line_contrast` (04a) of each `Sample`'s mask and image, averaged (undefined ones left out): how a pool draws its boundaries."
     return float(np.nanmean([line_contrast(s.mask, s.image) for s in samples]))
 
-def choose_pool(candidates, work_dir, real, n:int, seed:int, train_kw:dict, method:str='watershed', post_width:int=3,
+def choose_pool(candidates, sources:dict, real, n:int, seed:int, train_kw:dict, method:str='watershed', post_width:int=3,
                 cache:dict|None=None, device='cpu', min_size:int=0, n_test:int=None, width:int|None=None, objective:str='boundary_F'):
-    "Synthetic-only model per pool in `candidates` (masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice, on `objective`) and on the test crops (comparison); returns (best pool, its samples, table)."
+    "Synthetic-only model per pool in `candidates` (drawn from the dataset folders `sources` gives, `pool_samples`) (masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice, on `objective`) and on the test crops (comparison); returns (best pool, its samples, table)."
     if not candidates: raise ValueError("give at least one candidate pool")
     rows, samples = [], {}
     for p in candidates:
-        samples[p], _ = pool_samples(work_dir, p, n, seed, min_size=min_size, references=real['train'], width=width)
+        samples[p] = pool_samples(p, n, sources, seed=seed, min_size=min_size, references=real['train'], width=width)
         learn = synthetic_model(samples[p], real, seed, train_kw=train_kw, cache=cache, device=device)
         sc = score_methods(unet_maps(learn, device), real, [method], post_width=post_width, n_test=n_test, splits=('train', 'valid', 'test'), objective=objective)
         sel, te = sc[sc.split != 'test'], sc[sc.split == 'test']  # a synthetic-only model has seen no real crop: all but the test ones judge it

@@ -98,12 +98,14 @@ def check_experiment(device, work, profile:str='paper', stages=((128, 1, False),
     from microsynth.realdata import tbm_split
     from microsynth.runner import load_profiles
     from microsynth.segmentation import pool_samples
+    from microsynth.grains_generate import generate
     p = {**load_profiles()[profile]['05c_experiments'], 'stages': stages, 'batches_per_epoch': batches_per_epoch, 'pretrained': False}
     name, pct, use = next(r for r in p['regimes'] if r[2] == 'mix' and r[1])
     seed, pool = p['seeds'][0], 'palette' if p['pool'] == 'auto' else p['pool']
     real = tbm_split(0)
     side = p['crop'] * p['downscale']
-    syn, _ = pool_samples(work, pool, n_synthetic, seed, size=side, min_size=side, references=real['train'], width=p['label_width'])
+    grains = generate(n_synthetic, work_path(work, 'grains'), size=side, seed=seed)  # the check makes its own small pool
+    syn = pool_samples(pool, n_synthetic, dict(grains=[grains]), seed=seed, min_size=side, references=real['train'], width=p['label_width'])
     keys = ('crop', 'arch', 'pretrained', 'bs', 'real_share', 'batches_per_epoch', 'lr', 'use_lr_find', 'boundary_weight', 'colour', 'downscale')
     train_kw = dict({k: p[k] for k in keys}, stages=[tuple(s) for s in stages], bf16=None if p['mixed_precision'] else False)
     df = run_regime(name, pct, use, real=real, synthetic=syn, seed=seed, train_kw=train_kw, methods=p['methods'][:1], post_width=p['post_width'],

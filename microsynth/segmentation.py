@@ -25,11 +25,10 @@ from .metrics import instances_from_boundaries, mask_grains
 from .precision import add_precision, autocast, use_bf16
 
 # %% auto #0
-__all__ = ['Sample', 'SYNTHETIC_FROM', 'POOLS', 'CPU_ARCH', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples',
-           'find_datasets', 'fallback_dataset', 'synthetic_samples', 'recolour', 'fallback_translations',
-           'pool_samples', 'annotated', 'MixedDL', 'colour_tfms', 'stage_dls', 'binned', 'downscaled', 'CPUUNet',
-           'BoundaryLoss', 'check_arch', 'unet_model', 'make_learner', 'train_progressive', 'predict_probs',
-           'save_model', 'load_model', 'dataset_samples', 'train_datasets']
+__all__ = ['Sample', 'POOL_SOURCES', 'SOURCE_COMMANDS', 'CPU_ARCH', 'MODEL_FILE', 'CONFIG_FILE', 'as_rgb', 'check_samples',
+           'find_datasets', 'synthetic_samples', 'recolour', 'pool_samples', 'annotated', 'MixedDL', 'colour_tfms',
+           'stage_dls', 'binned', 'downscaled', 'CPUUNet', 'BoundaryLoss', 'check_arch', 'unet_model', 'make_learner',
+           'train_progressive', 'predict_probs', 'save_model', 'load_model', 'dataset_samples', 'train_datasets']
 
 # %% ../nbs/05_segmentation.ipynb #a728c322
 Sample = namedtuple('Sample', 'name image mask real')
@@ -55,21 +54,6 @@ def check_samples(samples, crop:int|None=None, what:str='training pool'):
     return samples
 
 # %% ../nbs/05_segmentation.ipynb #f0ef820c
-SYNTHETIC_FROM = ('02_grains', '04a_translate', '04_pix2pix')
-
-def find_datasets(work_dir, include=SYNTHETIC_FROM) -> list:
-    "Dataset folders (params.csv + images/ + masks/) anywhere under the folders of `work_dir` whose names start with one of `include`."
-    work_dir, out = Path(work_dir), []
-    if not work_dir.is_dir(): return out
-    for root in sorted(d for d in work_dir.iterdir() if d.is_dir() and d.name.startswith(tuple(include))):
-        out += sorted(p.parent for p in root.rglob('params.csv') if (p.parent/'images').is_dir() and (p.parent/'masks').is_dir())
-    return out
-
-def fallback_dataset(work_dir, n:int, size:int=256, seed:int=0) -> Path:
-    "Write (or resume) `n` Voronoi/Perlin samples of the `02_grains` recipe to `work_dir/05_segmentation/fallback_grains`."
-    from microsynth.grains_generate import generate
-    return generate(n, work_path(work_dir, '05_segmentation', 'fallback_grains'), size=size, seed=seed)
-
 def _min_side(path) -> int:
     from PIL import Image
     with Image.open(path) as im: return min(im.size)  # reads the PNG header only
@@ -79,21 +63,26 @@ def _usable_rows(folders, min_size):
     rows = [r for f in folders for _, r in read_dataset(f).iterrows() if isinstance(r.get('masks'), str) and isinstance(r.get('images'), str)]
     return [r for r in rows if _min_side(r['images']) >= min_size] if min_size else rows
 
-def synthetic_samples(work_dir, n:int, seed:int=0, include=SYNTHETIC_FROM, size:int=256, min_size:int=0, fallback=None):
-    "Up to `n` synthetic `Sample`s drawn (seeded) from the datasets under `work_dir` (samples under `min_size` px left out), or from `fallback` (default: `fallback_dataset`); returns (samples, folders)."
-    folders = find_datasets(work_dir, include)
+def find_datasets(roots, min_size:int=0) -> list:
+    "Dataset folders (params.csv + images/ + masks/) in or under the folders `roots` (missing ones hold none), with at least one sample `min_size` px a side."
+    out = []
+    for root in [Path(r) for r in ([roots] if isinstance(roots, (str, Path)) else roots)]:
+        if root.is_dir(): out += sorted(p.parent for p in root.rglob('params.csv') if (p.parent/'images').is_dir() and (p.parent/'masks').is_dir())
+    return [f for f in out if _usable_rows([f], min_size)] if min_size else out
+
+def synthetic_samples(folders, n:int, seed:int=0, min_size:int=0) -> list:
+    "Up to `n` synthetic `Sample`s drawn (seeded) from the dataset `folders`, samples under `min_size` px a side left out."
+    check_number('n (samples)', n, 1, integer=True)
+    folders = [check_dir(f, 'dataset') for f in folders]
     rows = _usable_rows(folders, min_size)
-    if not rows:  # nothing generated yet (or all too small, e.g. tiny smoke-scale Potts slices): make our own
-        folders = [(fallback or fallback_dataset)(work_dir, n, max(size, min_size), seed)]
-        rows = _usable_rows(folders, min_size)
-    if not rows: raise ValueError(f"the synthetic pool from {list(include)} under {work_dir} is empty: no sample of at least {min_size} px a side")
+    if not rows: raise ValueError(f"no synthetic sample of at least {min_size} px a side in {[str(f) for f in folders]}: give dataset folders with images and masks (`microsynth generate grains`)")
     pick = np.random.default_rng(seed).permutation(len(rows))[:n]
     out = []
     for i in sorted(pick):
         d = load_sample(rows[i])
         r = rows[i]
         out.append(Sample(f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False))
-    return out, folders
+    return out
 
 # %% ../nbs/05_segmentation.ipynb #da7d1b91
 def recolour(image:np.ndarray, mask:np.ndarray, reference:np.ndarray, rng:np.random.Generator, smooth:float=4.0) -> np.ndarray:
@@ -116,32 +105,26 @@ def recolour(image:np.ndarray, mask:np.ndarray, reference:np.ndarray, rng:np.ran
 
 
 # %% ../nbs/05_segmentation.ipynb #ff517160
-POOLS = dict(grey=('02_grains',), palette=('02_grains',), pix2pix=('04a_translate', '04_pix2pix'))
+POOL_SOURCES = dict(grey='grains', palette='grains', pix2pix='translations')  # the kind of dataset folder each pool draws from
+SOURCE_COMMANDS = dict(grains='microsynth generate grains (02a_grains_generate)', translations='microsynth translate (04a_translate)')
 
-def fallback_translations(work_dir, n:int, size:int=256, seed:int=0) -> Path:
-    "Write (or resume) `n` pix2pix translations of Voronoi labels to `work_dir/05_segmentation/fallback_pix2pix` (the `04` generator, or a smoke-sized one)."
-    from microsynth.translate import ensure_generator, load_generator, make_voronoi_dataset, translate_dataset
-    G, gen_id = load_generator(ensure_generator(work_dir, seed))
-    labels = make_voronoi_dataset(work_path(work_dir, '05_segmentation', 'fallback_voronoi'), n, size, n_grains=max(4, round(70 * (size / 256)**2)), seed=seed)
-    return translate_dataset(labels, work_path(work_dir, '05_segmentation', 'fallback_pix2pix'), G, gen_id=gen_id, seed=seed)
-
-def pool_samples(work_dir, pool:str, n:int, seed:int=0, size:int=256, min_size:int=0, references=None, width:int|None=None):
-    "Up to `n` synthetic `Sample`s of `pool` ('grey', 'palette' — painted in the colours of the `references` samples —, 'pix2pix', or 'mix': half grey, half pix2pix), masks redrawn `width` px wide if given (`annotated`); returns (samples, folders)."
+def pool_samples(pool:str, n:int, sources:dict, seed:int=0, min_size:int=0, references=None, width:int|None=None) -> list:
+    "Up to `n` synthetic `Sample`s of `pool` ('grey', 'palette' — painted in the colours of the `references` samples —, 'pix2pix', or 'mix': half grey, half pix2pix) from the dataset folders `sources` gives for its kind (`POOL_SOURCES`), masks redrawn `width` px wide if given (`annotated`)."
+    if pool != 'mix' and pool not in POOL_SOURCES: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOL_SOURCES) + ['mix']}")
+    check_number('n (samples)', n, 1, integer=True)
     if width is not None: check_number('width', width, 1, integer=True)
     if pool == 'mix':
-        a, fa = pool_samples(work_dir, 'grey', n // 2, seed=seed, size=size, min_size=min_size, width=width)
-        b, fb = pool_samples(work_dir, 'pix2pix', n - n // 2, seed=seed, size=size, min_size=min_size, width=width)
-        return a + b, fa + fb
-    if pool not in POOLS: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOLS) + ['mix']}")
-    check_number('n (samples)', n, 1, integer=True)
+        a = pool_samples('grey', n // 2, sources, seed=seed, min_size=min_size, width=width)
+        return a + pool_samples('pix2pix', n - n // 2, sources, seed=seed, min_size=min_size, width=width)
+    kind = POOL_SOURCES[pool]
+    if not (sources or {}).get(kind): raise ValueError(f"the {pool} pool needs sources[{kind!r}]: dataset folders that {SOURCE_COMMANDS[kind]} writes")
     if pool == 'palette' and not references: raise ValueError("the palette pool needs references: real training samples whose colours it paints with")
-    out, folders = synthetic_samples(work_dir, n, seed, include=POOLS[pool], size=size, min_size=min_size, fallback=fallback_translations if pool == 'pix2pix' else None)
+    out = synthetic_samples(sources[kind], n, seed, min_size=min_size)
     if pool == 'palette':
         rng, refs = np.random.default_rng([seed, 1]), list(references)
         out = [s._replace(image=recolour(s.image, s.mask, refs[rng.integers(len(refs))].image, rng)) for s in out]
     if width is not None: out = [s._replace(mask=annotated(s.mask, width)) for s in out]
-    return out, folders
-
+    return out
 
 # %% ../nbs/05_segmentation.ipynb #bc01352f
 def annotated(mask:np.ndarray, width:int=3) -> np.ndarray:

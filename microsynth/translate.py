@@ -19,8 +19,9 @@ from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_st
 
 # %% auto #0
 __all__ = ['GLCM_PROPS', 'weights_id', 'load_generator', 'ensure_generator', 'translate_mask', 'label_datasets',
-           'make_voronoi_dataset', 'translate_to', 'translate_dataset', 'image_features', 'hist_w1', 'tiles',
-           'realism_gap', 'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores', 'line_contrast']
+           'make_voronoi_dataset', 'translate_to', 'translate_dataset', 'smoke_translations', 'image_features',
+           'hist_w1', 'tiles', 'realism_gap', 'label_image', 'edge_boundary_iou', 'edge_auc', 'boundary_scores',
+           'line_contrast']
 
 # %% ../nbs/04a_translate.ipynb #aa80e3a2
 def weights_id(net:torch.nn.Module) -> str:
@@ -39,9 +40,9 @@ def load_generator(path, device='cpu') -> tuple:
     restore_state(path, 'generator', G, s['G'])
     return G.to(device), weights_id(G)
 
-def ensure_generator(work_dir, seed:int=0, device='cpu') -> Path:
-    "`work_dir/04_pix2pix/last.pt`, training a smoke-sized pix2pix (8 iterations, 128² crops, ngf 16) there if it is missing."
-    ckpt = Path(work_dir)/'04_pix2pix'/'last.pt'
+def ensure_generator(folder, seed:int=0, device='cpu') -> Path:
+    "`folder/last.pt`, the checkpoint `04_pix2pix` writes; when it is missing, a smoke-sized pix2pix (8 iterations, 128² crops, ngf 16) is trained there first."
+    ckpt = Path(folder)/'last.pt'
     if not ckpt.exists():
         data = PairData(tbm_split(seed)['train'], crop=128, load_size=256)
         train(data, ckpt.parent, default_config(num_downs=7, ngf=16, ndf=16, n_epochs=1, n_epochs_decay=0, seed=seed), max_iters=8, device=device)
@@ -57,11 +58,10 @@ def translate_mask(G:UnetGenerator, mask:np.ndarray, seed:int=0, device='cpu', c
     return paint(G, np.pad(mask, pad, mode='symmetric'), seed=seed, device=device, copy=copy)[:h, :w]
 
 # %% ../nbs/04a_translate.ipynb #85a6a625
-def label_datasets(work_dir, names=('01_potts', '02_grains')) -> list:
-    "Dataset folders under `work_dir/<name>` (the folder itself or its sub-folders) that hold grain labels or boundary masks."
+def label_datasets(roots) -> list:
+    "Dataset folders in or under the folders `roots` (missing ones hold none) that hold grain labels or boundary masks."
     found = []
-    for name in names:
-        root = Path(work_dir)/name
+    for root in map(Path, roots):
         if not root.is_dir(): continue
         for pf in sorted(root.rglob('params.csv')):
             try: df = read_dataset(pf.parent)
@@ -123,6 +123,15 @@ def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:i
                 t0 = time.time()
         write_failed(w.path, failed, len(df), what='samples', col='sample')
     return Path(dst)
+
+# %% ../nbs/04a_translate.ipynb #879ffccc
+def smoke_translations(folder, n:int, size:int=256, seed:int=0, device='cpu') -> Path:
+    "Write (or resume) `n` pix2pix translations of Voronoi labels to `folder/translations`: a smoke-sized generator trained in `folder/pix2pix` if none is there (`ensure_generator`), the labels in `folder/voronoi`."
+    check_number('n', n, 1, integer=True)
+    folder = Path(folder)
+    G, gen_id = load_generator(ensure_generator(folder/'pix2pix', seed, device), device)
+    labels = make_voronoi_dataset(folder/'voronoi', n, size, n_grains=max(4, round(70 * (size / 256)**2)), seed=seed)
+    return translate_dataset(labels, folder/'translations', G, gen_id=gen_id, seed=seed, device=device)
 
 # %% ../nbs/04a_translate.ipynb #d92f1767
 GLCM_PROPS = ('contrast', 'homogeneity', 'energy', 'correlation')

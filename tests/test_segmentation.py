@@ -131,22 +131,24 @@ def test_postprocess_and_grain_statistics():
     assert abs(astm_grain_size(1e6 / 15.5) - 1.0) < 0.01  # E112: G 1 = 15.5 grains/mm^2
     with pytest.raises(ValueError, match='positive'): astm_grain_size(0)
 
-def test_synthetic_fallback_is_deterministic(tmp_path):
-    a, f1 = synthetic_samples(tmp_path/'w1', 3, seed=4, size=64)
-    b, f2 = synthetic_samples(tmp_path/'w2', 3, seed=4, size=64)
-    assert 'fallback_grains' in str(f1[0]) and all(np.array_equal(x.image, y.image) and np.array_equal(x.mask, y.mask) for x, y in zip(a, b))
+def test_synthetic_samples_are_deterministic(tmp_path):
+    from microsynth.grains_generate import generate
+    a = synthetic_samples([generate(3, tmp_path/'w1', size=64, seed=4)], 3, seed=4)
+    b = synthetic_samples([generate(3, tmp_path/'w2', size=64, seed=4)], 3, seed=4)
+    assert all(np.array_equal(x.image, y.image) and np.array_equal(x.mask, y.mask) for x, y in zip(a, b))
 
-def test_finds_generated_datasets(tmp_path):
+def test_finds_datasets_in_the_folders_given(tmp_path):
     from microsynth.core import DatasetWriter
     from microsynth.segmentation import find_datasets
     rng = np.random.default_rng(0)
     with DatasetWriter(tmp_path/'02_grains_256') as w:
         for i in range(2): im, m = toy_grains(64, 6, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=m)
     with DatasetWriter(tmp_path/'04a_translate'/'voronoi') as w: w.add('v0', dict(seed=0), mask=m)  # label-only: not a source of images
-    with DatasetWriter(tmp_path/'03a_cracks') as w: w.add('c0', dict(seed=0), image=im, mask=m)      # cracks are not grains
-    assert find_datasets(tmp_path) == [tmp_path/'02_grains_256']
-    s, folders = synthetic_samples(tmp_path, 5, seed=0)
-    assert folders == [tmp_path/'02_grains_256'] and len(s) == 2 and s[0].image.shape == (64, 64, 3) and not s[0].real
+    with DatasetWriter(tmp_path/'03a_cracks') as w: w.add('c0', dict(seed=0), image=im, mask=m)      # not asked for
+    assert find_datasets([tmp_path/'02_grains_256', tmp_path/'04a_translate', tmp_path/'missing']) == [tmp_path/'02_grains_256']
+    assert find_datasets(tmp_path/'02_grains_256', min_size=65) == []  # no sample that large
+    s = synthetic_samples(find_datasets(tmp_path/'02_grains_256'), 5, seed=0)
+    assert len(s) == 2 and s[0].image.shape == (64, 64, 3) and not s[0].real
 
 
 def test_bad_postprocess_and_pool_inputs(tmp_path):
@@ -159,12 +161,14 @@ def test_bad_postprocess_and_pool_inputs(tmp_path):
     with pytest.raises(ValueError, match=r"option\(s\) \['threshold'\] do not apply to post-processing method 'watershed'"): postprocess_spec(None, threshold=0.4)
     with pytest.raises(ValueError, match='sigma must be'): postprocess_spec(dict(method='watershed', sigma=1.0, h=0.1, width=1), sigma=-2.0)
     from microsynth.segmentation import pool_samples
-    with pytest.raises(ValueError, match="unknown synthetic pool 'colour'"): pool_samples(tmp_path, 'colour', 4)
-    with pytest.raises(ValueError, match=r'n \(samples\) must be in \[1, inf\], got 0'): pool_samples(tmp_path, 'grey', 0)
+    with pytest.raises(ValueError, match="unknown synthetic pool 'colour'"): pool_samples('colour', 4, {})
+    with pytest.raises(ValueError, match=r'n \(samples\) must be in \[1, inf\], got 0'): pool_samples('grey', 0, {})
+    with pytest.raises(ValueError, match=r"the grey pool needs sources\['grains'\]: dataset folders that microsynth generate grains"): pool_samples('grey', 2, dict(translations=[tmp_path]))
     from microsynth.core import DatasetWriter
     with DatasetWriter(tmp_path/'02_grains_small') as w: w.add('g0', dict(seed=0), image=np.zeros((16, 16), np.uint8), mask=np.zeros((16, 16), np.uint8))
-    with pytest.raises(ValueError, match=r"pool from \['02_grains'\].* is empty: no sample of at least 64 px"):
-        synthetic_samples(tmp_path, 2, include=['02_grains'], min_size=64, fallback=lambda *a: tmp_path/'02_grains_small')
+    with pytest.raises(ValueError, match=r"no synthetic sample of at least 64 px a side in \["):
+        synthetic_samples([tmp_path/'02_grains_small'], 2, min_size=64)
+    with pytest.raises(FileNotFoundError, match="missing"): synthetic_samples([tmp_path/"missing"], 2)
     with pytest.raises(ValueError, match="synthetic use must be one of"): check_regimes([['a', 10, 'both']])
 
 def test_watershed_closes_a_gap_that_splits_grains():
@@ -236,14 +240,15 @@ def test_palette_pool_keeps_the_labels(tmp_path):
         for i in range(3):
             im, m = toy_grains(64, 8, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=m)
     refs = toys(2, 64, seed=5, real=True)
-    grey, _ = pool_samples(tmp_path, 'grey', 3, seed=0)
-    pal, _ = pool_samples(tmp_path, 'palette', 3, seed=0, references=refs)
-    pal2, _ = pool_samples(tmp_path, 'palette', 3, seed=0, references=refs)
+    src = dict(grains=[tmp_path/'02_grains_toy'])
+    grey = pool_samples('grey', 3, src, seed=0)
+    pal = pool_samples('palette', 3, src, seed=0, references=refs)
+    pal2 = pool_samples('palette', 3, src, seed=0, references=refs)
     assert [s.name for s in pal] == [s.name for s in grey]
     assert all((a.mask == b.mask).all() for a, b in zip(pal, grey))  # labels untouched
     assert all((a.image == b.image).all() for a, b in zip(pal, pal2))  # seeded
     assert all(np.ptp(s.image.astype(int), axis=2).max() > 0 for s in pal)  # colour, not grey
-    with pytest.raises(ValueError, match='the palette pool needs references'): pool_samples(tmp_path, 'palette', 3)
+    with pytest.raises(ValueError, match='the palette pool needs references'): pool_samples('palette', 3, src)
 
 
 def test_tta_is_flip_equivariant():
@@ -288,10 +293,11 @@ def test_annotated_width_keeps_the_grains(tmp_path):
     with DatasetWriter(tmp_path/'02_grains_toy') as w:
         for i in range(2):
             im, mm = toy_grains(64, 8, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=mm)
-    a, _ = pool_samples(tmp_path, 'grey', 2, seed=0, width=3)
-    b, _ = pool_samples(tmp_path, 'grey', 2, seed=0)
+    src = dict(grains=[tmp_path/'02_grains_toy'])
+    a = pool_samples('grey', 2, src, seed=0, width=3)
+    b = pool_samples('grey', 2, src, seed=0)
     assert all((x.image == y.image).all() for x, y in zip(a, b)) and all((x.mask == annotated(y.mask, 3)).all() for x, y in zip(a, b))
-    with pytest.raises(ValueError, match='width must be'): pool_samples(tmp_path, 'grey', 2, width=0)
+    with pytest.raises(ValueError, match='width must be'): pool_samples('grey', 2, src, width=0)
 
 
 def test_colour_jitter_changes_only_training_colours():
