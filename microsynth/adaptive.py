@@ -200,8 +200,8 @@ def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_kw:dict, o
             folder = out/arm/f'round{r}'
             if arm == 'adaptive': resample(data['valid'], sim, select_worst(scores, worst_frac), n_variations=n_variations, out=folder, knobs=k, spread=spread, seed=seed, round=r)
             else: sim.generate(n_new, folder, seed=random_arm_seed(seed, r))
-            pool = (train if keep_train else []) + dataset_samples([folder], by_id=True)
-            state = fine_tune(learn, state, pool, valid=valid[:bs], epochs=finetune_epochs, lr=finetune_lr, bs=bs, batches_per_epoch=nb, seed=1000 * seed + r, device=device)
+            tune_samples = (train if keep_train else []) + dataset_samples([folder], by_id=True)
+            state = fine_tune(learn, state, tune_samples, valid=valid[:bs], epochs=finetune_epochs, lr=finetune_lr, bs=bs, batches_per_epoch=nb, seed=1000 * seed + r, device=device)
             scores = score(valid)
             vals.append(scores.assign(arm=arm, round=r))
             log(f"seed {seed} {arm:8s} round {r}: validation IoU {scores.boundary_iou.mean():.3f} ({time.time() - t0:.0f} s)")
