@@ -146,11 +146,11 @@ def check_count(name:str, value, lo:int=1, rows_each:int=1):
     check_number(name, value, lo, integer=True)
     return check_number(name, value, lo, memory_bound(ROW_BYTES * rows_each), integer=True, why=memory_note(f"a writer holds ~{ROW_BYTES * rows_each // 1024} KiB per {name} in memory"))
 
-def check_workers(workers, sample_bytes:float=0):
-    "`workers` if it is an integer >= 1 whose processes (`WORKER_BYTES` each, plus a sample of `sample_bytes` each in the making) fit in memory; else a ValueError naming it, the value and the bound."
-    check_number('workers', workers, 1, integer=True)
+def check_workers(workers, sample_bytes:float=0, name:str='workers'):
+    "`workers` if it is an integer >= 1 whose processes (`WORKER_BYTES` each, plus a sample of `sample_bytes` each in the making) fit in memory; else a ValueError naming it (as `name`), the value and the bound."
+    check_number(name, workers, 1, integer=True)
     each = WORKER_BYTES + sample_bytes
-    return check_number('workers', workers, 1, memory_bound(each), integer=True, why=memory_note(f"a worker takes ~{each / 2**20:.0f} MiB"))
+    return check_number(name, workers, 1, memory_bound(each), integer=True, why=memory_note(f"a worker takes ~{each / 2**20:.0f} MiB"))
 
 
 # %% ../nbs/00_core.ipynb #153a018d
