@@ -21,8 +21,8 @@ from .experiments import regime_table, paired_tests
 from .metrics import agresti_coull
 
 # %% auto #0
-__all__ = ['PROVENANCE', 'GRAIN_CONTINUOUS', 'GRAIN_INTEGER', 'ARMS', 'Generator', 'grain_generator', 'crack_generator',
-           'resolve_knobs', 'generator_params', 'perturb', 'parameter_rows', 'resample', 'regenerate', 'score_samples',
+__all__ = ['PROVENANCE', 'GRAIN_CONTINUOUS', 'GRAIN_INTEGER', 'ARMS', 'Simulator', 'grain_simulator', 'crack_simulator',
+           'resolve_knobs', 'simulator_params', 'perturb', 'parameter_rows', 'resample', 'regenerate', 'score_samples',
            'select_worst', 'clone_state', 'fine_tune', 'random_arm_seed', 'run_adaptive', 'compare', 'round_curve',
            'plot_rounds', 'knob_hardness', 'plot_knobs', 'comparison', 'fmt_comparison', 'arm_tests', 'verdict']
 
@@ -30,8 +30,8 @@ __all__ = ['PROVENANCE', 'GRAIN_CONTINUOUS', 'GRAIN_INTEGER', 'ARMS', 'Generator
 PROVENANCE = ('parent', 'round', 'perturbation')   # columns an added image carries beside its generator's parameters
 
 @dataclass
-class Generator:
-    "What adaptive resampling needs from a generator: its knobs with their sampling ranges, how a row renders, how fresh random samples are drawn."
+class Simulator:
+    "A parametric family of samples, what adaptive resampling needs from a generator: its name, its knobs with their sampling ranges, how a row renders, how fresh random samples are drawn."
     name: str
     ranges: dict              # knob -> (lo, hi): the sampling range a perturbation is a fraction of
     render: Callable          # parameters of a row (dict) -> (image, mask[, labels]), the same bytes every time
@@ -47,49 +47,49 @@ GRAIN_INTEGER = ('lloyd_steps', 'spline_points', 'boundary_width', 'perlin_octav
 
 def _grains(n, out, seed, size, ranges, workers): return generate(n, out, size=size, seed=seed, workers=workers, ranges=ranges)
 
-def grain_generator(size=256, ranges=None, workers:int=1) -> Generator:
-    "The Voronoi/Perlin grains of `02_grains` as a `Generator`: rows render with `render_row`, fresh `size`² samples come from `generate`."
+def grain_simulator(size=256, ranges=None, workers:int=1) -> Simulator:
+    "The Voronoi/Perlin grains of `02_grains` as a `Simulator`: rows render with `render_row`, fresh `size`² samples come from `generate`."
     r = check_ranges({**RANGES, **(ranges or {})})
-    return Generator('grains', {k: (float(r[k][0]), float(r[k][1])) for k in GRAIN_CONTINUOUS + GRAIN_INTEGER}, render_row,
+    return Simulator('grains', {k: (float(r[k][0]), float(r[k][1])) for k in GRAIN_CONTINUOUS + GRAIN_INTEGER}, render_row,
                      generate=partial(_grains, size=size, ranges=ranges, workers=workers), continuous=GRAIN_CONTINUOUS, integer=GRAIN_INTEGER)
 
 # %% ../nbs/06_adaptive.ipynb #2f72cd25
-def crack_generator(td, model:dict, size:int=128) -> Generator:
-    "The synthetic crack tiles of `03a_cracks` (texture dictionary `td`, fitted crack `model`) as a `Generator`: width, contrast and roughness move."
+def crack_simulator(td, model:dict, size:int=128) -> Simulator:
+    "The synthetic crack tiles of `03a_cracks` (texture dictionary `td`, fitted crack `model`) as a `Simulator`: width, contrast and roughness move."
     ranges = dict(width=LIMITS['width'], contrast=LIMITS['contrast'], roughness=(0., 1.4))
-    return Generator('cracks', {k: (float(a), float(b)) for k, (a, b) in ranges.items()}, synth_tile_from_row,
+    return Simulator('cracks', {k: (float(a), float(b)) for k, (a, b) in ranges.items()}, synth_tile_from_row,
                      generate=partial(_cracks, td=td, model=model, size=size), continuous=tuple(ranges))
 
 def _cracks(n, out, seed, td, model, size): return synth_crack_dataset(out, n, td, model, size=size, seed=seed)
 
 # %% ../nbs/06_adaptive.ipynb #66409455
-def resolve_knobs(gen:Generator, knobs=None, spread:float=0.1) -> dict:
+def resolve_knobs(sim:Simulator, knobs=None, spread:float=0.1) -> dict:
     "{knob: fraction of its sampling range}: `knobs` is None or [] (every continuous knob), a list of names, or a dict name -> fraction."
     check_number('spread (a fraction of the sampling range)', spread, 0, 1, lo_open=True)
-    k = dict(knobs) if isinstance(knobs, dict) else {n: spread for n in (knobs or gen.continuous)}
-    bad = sorted(set(k) - set(gen.ranges))
-    if bad: raise ValueError(f"knob(s) {bad} are not knobs of the {gen.name} generator; its knobs: {sorted(gen.ranges)}")
+    k = dict(knobs) if isinstance(knobs, dict) else {n: spread for n in (knobs or sim.continuous)}
+    bad = sorted(set(k) - set(sim.ranges))
+    if bad: raise ValueError(f"knob(s) {bad} are not knobs of the {sim.name} simulator; its knobs: {sorted(sim.ranges)}")
     return {n: float(check_number(f'the spread of knob {n!r}', f, 0, 1, lo_open=True)) for n, f in k.items()}
 
-def generator_params(row) -> dict:
+def simulator_params(row) -> dict:
     "The generator's parameters of a dataset row (dict or table row): `row_params` without the provenance of an added image."
     return {k: v for k, v in row_params(row).items() if k not in PROVENANCE}
 
-def perturb(params:dict, gen:Generator, knobs:dict, rng) -> tuple:
+def perturb(params:dict, sim:Simulator, knobs:dict, rng) -> tuple:
     "A copy of `params` with each knob of `knobs` {name: fraction} moved by up to ± fraction x its sampling range: (params, {knob: change})."
     p, delta = dict(params), {}
     for k, f in knobs.items():
         v = p.get(k)
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v:
-            raise ValueError(f"the row has no value for knob {k!r} (got {v!r}): it was not made by the {gen.name} generator with that knob")
-        lo, hi = gen.ranges[k]
+            raise ValueError(f"the row has no value for knob {k!r} (got {v!r}): it was not made by the {sim.name} simulator with that knob")
+        lo, hi = sim.ranges[k]
         nv = min(max(v + rng.uniform(-f, f) * (hi - lo), min(lo, v)), max(hi, v))
-        nv = int(round(nv)) if k in gen.integer else float(nv)
+        nv = int(round(nv)) if k in sim.integer else float(nv)
         p[k], delta[k] = nv, nv - v
     return p, delta
 
 # %% ../nbs/06_adaptive.ipynb #27d640c3
-def parameter_rows(dataset, gen:Generator, knobs=()) -> pd.DataFrame:
+def parameter_rows(dataset, sim:Simulator, knobs=()) -> pd.DataFrame:
     "The table of `dataset`, refused unless it has parameter rows holding every knob in `knobs`."
     path = Path(dataset)
     if not path.is_dir(): raise FileNotFoundError(f"dataset folder {path} does not exist")
@@ -97,16 +97,16 @@ def parameter_rows(dataset, gen:Generator, knobs=()) -> pd.DataFrame:
         raise ValueError(f"dataset {path} has no parameter rows (no {PARAMS_FILE}): adaptive resampling perturbs the row that made each image")
     df = read_dataset(path)
     missing = sorted(set(knobs) - set(df.columns))
-    if missing: raise ValueError(f"dataset {path} has no parameter rows of the {gen.name} generator: its {PARAMS_FILE} lacks the knob column(s) {missing}")
+    if missing: raise ValueError(f"dataset {path} has no parameter rows of the {sim.name} simulator: its {PARAMS_FILE} lacks the knob column(s) {missing}")
     return df
 
 
-def resample(dataset, gen:Generator, parents, n_variations:int, out, knobs=None, spread:float=0.1, seed:int=0, round:int=1,
+def resample(dataset, sim:Simulator, parents, n_variations:int, out, knobs=None, spread:float=0.1, seed:int=0, round:int=1,
              reseed:bool=True) -> Path:
     "Write `n_variations` perturbations of each `parents` row of `dataset` to dataset `out`, each row naming its parent, round and perturbation; resumable, same arguments -> same bytes."
     check_number('n_variations (variations per image)', n_variations, 1, integer=True)
-    k = resolve_knobs(gen, knobs, spread)
-    rows = {str(r['id']): r for _, r in parameter_rows(dataset, gen, k).iterrows()}
+    k = resolve_knobs(sim, knobs, spread)
+    rows = {str(r['id']): r for _, r in parameter_rows(dataset, sim, k).iterrows()}
     parents = [str(p) for p in parents]
     if not parents: raise ValueError("parents is empty: give the ids of the images to resample")
     unknown = [p for p in parents if p not in rows]
@@ -117,14 +117,14 @@ def resample(dataset, gen:Generator, parents, n_variations:int, out, knobs=None,
                 sid = f'r{round}-{pid}-{v:02d}'
                 if sid in w: continue
                 rng = np.random.default_rng([seed, round, j, v])
-                p, delta = perturb(generator_params(rows[pid]), gen, k, rng)
-                if reseed: p[gen.seed_key] = int(rng.integers(2**31))
-                w.add(sid, {**p, 'parent': f'{Path(dataset).name}/{pid}', 'round': round, 'perturbation': delta}, *gen.render(p))
+                p, delta = perturb(simulator_params(rows[pid]), sim, k, rng)
+                if reseed: p[sim.seed_key] = int(rng.integers(2**31))
+                w.add(sid, {**p, 'parent': f'{Path(dataset).name}/{pid}', 'round': round, 'perturbation': delta}, *sim.render(p))
     return Path(out)
 
-def regenerate(row, gen:Generator) -> tuple:
+def regenerate(row, sim:Simulator) -> tuple:
     "Render a dataset row (an added image's too) again from its parameters alone: (image, mask[, labels])."
-    return gen.render(generator_params(row))
+    return sim.render(simulator_params(row))
 
 # %% ../nbs/06_adaptive.ipynb #9207b125
 def score_samples(model, samples, tile:int, threshold:float=0.5, post=None, device='cpu') -> pd.DataFrame:
@@ -171,17 +171,17 @@ def random_arm_seed(seed:int, round:int) -> int:
     return 1000 * (int(seed) + 1) + int(round)
 
 # %% ../nbs/06_adaptive.ipynb #7d366ca4
-def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, out, n_rounds:int=1, worst_frac:float=0.1,
+def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_kw:dict, out, n_rounds:int=1, worst_frac:float=0.1,
                  n_variations:int=10, knobs=None, spread:float=0.1, finetune_epochs:int=1, finetune_lr:float=1e-4,
                  keep_train:bool=True, tile:int=None, threshold:float=0.5, post=None, device='cpu', log=print) -> tuple:
     "One run: first cycle on `data['train']`, then both arms from its checkpoint for `n_rounds`; returns (validation scores per arm and round, test scores)."
-    k = resolve_knobs(gen, knobs, spread)
+    k = resolve_knobs(sim, knobs, spread)
     check_number('the worst fraction', worst_frac, 0, 1, lo_open=True)
     check_number('n_variations (variations per image)', n_variations, 1, integer=True)
     check_number('n_rounds', n_rounds, 1, integer=True)
     missing = sorted({'train', 'valid', 'test'} - set(data))
     if missing: raise ValueError(f"data lacks the dataset(s) {missing}: give train, valid and test folders")
-    parameter_rows(data['valid'], gen, k)
+    parameter_rows(data['valid'], sim, k)
     train, valid, test = (dataset_samples([data[p]], by_id=True) for p in ('train', 'valid', 'test'))
     bs, nb = train_kw.get('bs', 8), train_kw.get('batches_per_epoch')
     out = Path(out)
@@ -198,10 +198,10 @@ def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, o
         state, scores = state0, v0
         for r in range(1, n_rounds + 1):
             folder = out/arm/f'round{r}'
-            if arm == 'adaptive': resample(data['valid'], gen, select_worst(scores, worst_frac), n_variations=n_variations, out=folder, knobs=k, spread=spread, seed=seed, round=r)
-            else: gen.generate(n_new, folder, seed=random_arm_seed(seed, r))
-            pool = (train if keep_train else []) + dataset_samples([folder], by_id=True)
-            state = fine_tune(learn, state, pool, valid=valid[:bs], epochs=finetune_epochs, lr=finetune_lr, bs=bs, batches_per_epoch=nb, seed=1000 * seed + r, device=device)
+            if arm == 'adaptive': resample(data['valid'], sim, select_worst(scores, worst_frac), n_variations=n_variations, out=folder, knobs=k, spread=spread, seed=seed, round=r)
+            else: sim.generate(n_new, folder, seed=random_arm_seed(seed, r))
+            tune_samples = (train if keep_train else []) + dataset_samples([folder], by_id=True)
+            state = fine_tune(learn, state, tune_samples, valid=valid[:bs], epochs=finetune_epochs, lr=finetune_lr, bs=bs, batches_per_epoch=nb, seed=1000 * seed + r, device=device)
             scores = score(valid)
             vals.append(scores.assign(arm=arm, round=r))
             log(f"seed {seed} {arm:8s} round {r}: validation IoU {scores.boundary_iou.mean():.3f} ({time.time() - t0:.0f} s)")
@@ -209,11 +209,11 @@ def run_adaptive(gen:Generator, data:dict, real_test, seed:int, train_kw:dict, o
     return pd.concat(vals, ignore_index=True).assign(seed=seed), pd.concat(tests, ignore_index=True).assign(seed=seed)
 
 # %% ../nbs/06_adaptive.ipynb #bb16b358
-def compare(gen:Generator, data:dict, real_test, seeds, train_kw:dict, out, **kw) -> tuple:
+def compare(sim:Simulator, data:dict, real_test, seeds, train_kw:dict, out, **kw) -> tuple:
     "`run_adaptive` for each of `seeds` (into `out/seed<s>`): (validation scores, test scores) of all runs."
     seeds = list(seeds)
     if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f"seeds must be a non-empty list of distinct seeds, got {seeds!r}")
-    runs = [run_adaptive(gen, data, real_test, seed=s, train_kw=train_kw, out=Path(out)/f'seed{s}', **kw) for s in seeds]
+    runs = [run_adaptive(sim, data, real_test, seed=s, train_kw=train_kw, out=Path(out)/f'seed{s}', **kw) for s in seeds]
     return pd.concat([v for v, _ in runs], ignore_index=True), pd.concat([t for _, t in runs], ignore_index=True)
 
 # %% ../nbs/06_adaptive.ipynb #f797d06e

@@ -8,8 +8,8 @@ import argparse, json, shlex, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['TRAIN_BYTES', 'BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers', 'add_train_parser',
-           'parser', 'add_predict_parser', 'predict_cli', 'main']
+__all__ = ['POTTS_OPTIONS', 'TRAIN_BYTES', 'BAD_INPUT', 'ArgumentParser', 'number_arg', 'batch_status', 'add_batch_parsers',
+           'add_train_parser', 'parser', 'add_predict_parser', 'predict_cli', 'main']
 
 # %% ../nbs/00c_cli.ipynb #37ba2a90
 class ArgumentParser(argparse.ArgumentParser):
@@ -91,9 +91,11 @@ def _gen_grains(a):
     print(f"dataset: {_scheduled(a, lambda c: generate(a.n, a.out, size=a.size, seed=a.seed, workers=a.workers, progress=True, client=c))}")
     return batch_status(a.out, 'images')
 
+POTTS_OPTIONS = dict(size='--size', mcs='--mcs', kT='--kT', seed='--seed', n_volumes='--n', spacing='--spacing', width='--width', workers='--workers', device='--device')  # write_slices' arguments as `generate potts` names them
+
 def _gen_potts(a):
     from microsynth.potts import write_slices
-    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, kT=a.kT, seed=a.seed, n_volumes=a.n, spacing=a.spacing, width=a.width, workers=a.workers, client=c, device=a.device))}")
+    print(f"dataset: {_scheduled(a, lambda c: write_slices(a.out, a.size, a.mcs, kT=a.kT, seed=a.seed, n_volumes=a.n, spacing=a.spacing, width=a.width, workers=a.workers, client=c, device=a.device, names=POTTS_OPTIONS))}")
     return 0
 
 def _gen_cracks(a):

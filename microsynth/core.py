@@ -144,13 +144,13 @@ def memory_note(what:str) -> str:
 def check_count(name:str, value, lo:int=1, rows_each:int=1):
     "`value` if it is an integer >= `lo` whose samples (`rows_each` rows each) a writer can hold: `ROW_BYTES` per row; else a ValueError naming `name`, the value and the bound."
     check_number(name, value, lo, integer=True)
-    return check_number(name, value, lo, memory_bound(ROW_BYTES * rows_each), integer=True, why=memory_note(f"a writer holds ~{ROW_BYTES * rows_each // 1024} KiB per {name} in memory"))
+    return check_number(name, value, lo, memory_bound(ROW_BYTES * rows_each), integer=True, why=memory_note(f"each one takes ~{ROW_BYTES * rows_each // 1024} KiB of a writer's memory"))
 
-def check_workers(workers, sample_bytes:float=0):
-    "`workers` if it is an integer >= 1 whose processes (`WORKER_BYTES` each, plus a sample of `sample_bytes` each in the making) fit in memory; else a ValueError naming it, the value and the bound."
-    check_number('workers', workers, 1, integer=True)
+def check_workers(workers, sample_bytes:float=0, name:str='workers'):
+    "`workers` if it is an integer >= 1 whose processes (`WORKER_BYTES` each, plus a sample of `sample_bytes` each in the making) fit in memory; else a ValueError naming it (as `name`), the value and the bound."
+    check_number(name, workers, 1, integer=True)
     each = WORKER_BYTES + sample_bytes
-    return check_number('workers', workers, 1, memory_bound(each), integer=True, why=memory_note(f"a worker takes ~{each / 2**20:.0f} MiB"))
+    return check_number(name, workers, 1, memory_bound(each), integer=True, why=memory_note(f"a worker takes ~{each / 2**20:.0f} MiB"))
 
 
 # %% ../nbs/00_core.ipynb #153a018d
@@ -356,10 +356,18 @@ def recipe_differences(old:dict, new:dict) -> list:
     shown = lambda v: 'unset' if v is None else json.dumps(v)
     return [f"{k} {shown(old.get(k))} (this run: {shown(new.get(k))})" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
-def check_recipe(path, recipe:dict) -> dict:
-    "Compare `recipe` with the one recorded in dataset folder `path` (none recorded: nothing to compare); a ValueError naming each option that differs and both values."
+def _listed(pf:Path) -> int:
+    "How many sample rows the `params.csv` at `pf` lists (0 without one), read without changing it."
+    return len(read_params(pf)) if pf.exists() and pf.stat().st_size else 0
+
+def check_recipe(path, recipe:dict, adopt:bool=False) -> dict:
+    "Compare `recipe` with the one recorded in dataset folder `path`; a ValueError naming each option that differs and both values. A folder of samples without a recorded recipe (written before recipes were) is refused unless `adopt`: who adopts says its samples were made with `recipe`."
     f = Path(path)/RECIPE_FILE
-    if not f.exists(): return recipe
+    if not f.exists():
+        n = _listed(Path(path)/PARAMS_FILE)
+        if n and not adopt: raise ValueError(f"{path} lists {n} sample(s) but has no {RECIPE_FILE}: it was written before recipes were recorded, so the options that made them are unknown, and resuming with other ones would mix two recipes. "
+                                             f"Write to a new folder; or, if they were made with this run's options, adopt those: save {json.dumps(_json_value(recipe), sort_keys=True)} as {f} (in Python: DatasetWriter(..., adopt_recipe=True)), then run again")
+        return recipe
     try: old = json.loads(f.read_text())
     except ValueError: raise ValueError(f"{f} is not JSON: a recipe file damaged by hand? put the original back or write to a new folder") from None
     diff = recipe_differences(old, recipe)
@@ -391,12 +399,12 @@ def _complete_rows(path:Path, rows:list, columns:list) -> list:
 
 # %% ../nbs/00_core.ipynb #34278b61
 class DatasetWriter:
-    "Write samples and their parameter rows to a dataset folder, its one writer while open (`FolderLock`): atomic per file, resumable; rows appended to the table every `flush_every` samples; `recipe` (the options that make the samples) recorded, and a resume with another one refused."
-    def __init__(self, path, classes=(0, 1), flush_every:int=32, recipe:dict|None=None):
+    "Write samples and their parameter rows to a dataset folder, its one writer while open (`FolderLock`): atomic per file, resumable; rows appended to the table every `flush_every` samples; `recipe` (the options that make the samples) recorded, and a resume with another one refused (and a folder of samples without a recorded recipe, unless `adopt_recipe`: see `check_recipe`)."
+    def __init__(self, path, classes=(0, 1), flush_every:int=32, recipe:dict|None=None, adopt_recipe:bool=False):
         self.path, self.classes, self.flush_every = check_out_dir(path, 'dataset folder'), tuple(classes), flush_every
         self.lock = FolderLock(self.path)  # before anything is read or removed: another writer's files are not leftovers
         try:
-            if recipe is not None: check_recipe(self.path, recipe)
+            if recipe is not None: check_recipe(self.path, recipe, adopt=adopt_recipe)
             rows, self.columns = _read_table(self.path/PARAMS_FILE)
             self.rows, self._new = _complete_rows(self.path, _unique_rows(self.path/PARAMS_FILE, rows, self.columns), self.columns), []
             self.ids = {str(r['id']) for r in self.rows}

@@ -161,15 +161,25 @@ def _thresholds(kT):
 # %% ../nbs/01_potts.ipynb #595d0850
 SITE_BYTES = 12  # memory per lattice site: the int32 volume, its initial ids and a section's labels and mask
 
-def _check_shape(shape):
-    if isinstance(shape, numbers.Integral): raise ValueError(f"shape must be a tuple of 2 or 3 sides, got {shape!r}")
+def _check_shape(shape, name:str='shape', given=None):
+    "`shape` as a tuple of 2 or 3 int sides whose volume fits in memory; else a ValueError naming the input as the caller gave it: `name` and its value `given` (default `shape`)."
+    given = shape if given is None else given
+    if isinstance(shape, (numbers.Number, str)) or not hasattr(shape, '__len__'): raise ValueError(f"{name} must be a tuple of 2 or 3 sides, got {given!r}")
     shape = tuple(shape)
     if len(shape) not in (2, 3) or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
-        raise ValueError(f"shape must be 2 or 3 integer sides, got {shape!r}")
-    if min(shape) < 2: raise ValueError(f"every side of shape must be >= 2 sites, got {shape!r}")
-    if math.prod(shape) >= 2**31: raise ValueError(f"shape {shape} has more sites than int32 ids can number")
-    check_number(f'shape {tuple(shape)}: its sites', math.prod(shape), 1, memory_bound(SITE_BYTES), integer=True, why=memory_note(f"a volume takes ~{SITE_BYTES} B per site"))
+        raise ValueError(f"{name} must be 2 or 3 integer sides, got {given!r}")
+    if min(shape) < 2: raise ValueError(f"{name} must be at least 2 sites a side, got {given!r}")
+    sites = math.prod(shape)
+    if sites >= 2**31: raise ValueError(f"{name} {given!r}: {sites} sites, more than int32 ids can number")
+    check_number(f'{name} {given!r}: its sites', sites, 1, memory_bound(SITE_BYTES), integer=True, why=memory_note(f"a volume takes ~{SITE_BYTES} B per site"))
     return tuple(int(n) for n in shape)
+
+def _volume_shape(size, name:str='size'):
+    "The 3D shape of `size` (one side, or 3 sides); else a ValueError naming `name` and `size` as given."
+    one = isinstance(size, numbers.Integral) and not isinstance(size, bool)
+    if not one and (isinstance(size, (numbers.Number, str)) or not hasattr(size, '__len__') or len(size) != 3):
+        raise ValueError(f"{name} must be one side or 3 sides of a 3D volume, got {size!r}")
+    return _check_shape((size,) * 3 if one else size, name, given=size)
 
 def init_volume(shape, init='unique', seed:int=0) -> np.ndarray:
     "Initial int32 ids: `init='unique'` numbers the sites 1..N in order; an int Q draws ids 1..Q at random from `seed`."
@@ -224,10 +234,12 @@ def n_grains(vol) -> int:
     return int(np.unique(vol).size)
 
 # %% ../nbs/01_potts.ipynb #b47c87c8
-def _check_torch(shape, device):
-    "`device` if `simulate_torch` can run a lattice of `shape` on it; else a ValueError naming the input."
-    if any(n % 2 for n in shape): raise ValueError(f"shape {shape}: simulate_torch needs even sides (an odd side wraps one parity onto itself); simulate takes odd sides")
-    return check_device(device)
+def _check_torch(shape, device, name:str='shape', given=None, device_name:str|None=None):
+    "`device` if `simulate_torch` can run a lattice of `shape` on it; else a ValueError naming the input as the caller gave it: `name` and its value `given` (default `shape`), and `device_name` if giving a device is what chose torch."
+    if any(n % 2 for n in shape):
+        other = f"without {device_name} the volumes grow with numba's simulate, which" if device_name else "simulate"
+        raise ValueError(f"{name} {shape if given is None else given!r}: simulate_torch needs even sides (an odd side wraps one parity onto itself); {other} takes odd sides")
+    return check_device(device, device_name or 'device')
 
 def _halo(p):
     "Copy the periodic one-site halo of padded tensor `p` from its faces, in place, one axis after the other (edges and corners follow)."
@@ -322,19 +334,20 @@ def volume_to(out, vseed:int, params:dict, todo, progress=None) -> list:
 
 # %% ../nbs/01_potts.ipynb #afdd8c7b
 def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volumes:int=1, init='unique',
-                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, workers:int=1, client=None, device=None) -> Path:
-    "Simulate `n_volumes` volumes (one task each: here, on `workers` processes or on the Dask cluster of `client`; with `simulate_torch` on `device` if given) and write their sections (labels + boundary masks + parameter rows) to dataset `out`."
-    shape = _check_shape((size,) * 3 if isinstance(size, numbers.Integral) else size)
-    if len(shape) != 3: raise ValueError(f"write_slices needs a 3D shape, got {shape}")
-    check_number('spacing', spacing, 1, integer=True)
-    check_count('n_volumes', n_volumes, rows_each=sum(math.ceil(shape[ax] / spacing) for ax in axes))
-    check_number('width', width, 1, integer=True)
-    check_workers(workers, SITE_BYTES * math.prod(shape))
+                 axes=(0, 1, 2), spacing:int=1, width:int=2, split:bool=True, progress:bool|None=None, workers:int=1, client=None, device=None,
+                 names:dict|None=None) -> Path:
+    "Simulate `n_volumes` volumes (one task each: here, on `workers` processes or on the Dask cluster of `client`; with `simulate_torch` on `device` if given) and write their sections (labels + boundary masks + parameter rows) to dataset `out`. Errors name each input as `names` says ({argument: the caller's name}, e.g. the CLI's options), by default by its argument."
+    nm = lambda arg: (names or {}).get(arg, arg)
+    shape = _volume_shape(size, nm('size'))
+    check_number(nm('spacing'), spacing, 1, integer=True)
+    check_count(nm('n_volumes'), n_volumes, rows_each=sum(math.ceil(shape[ax] / spacing) for ax in axes))
+    check_number(nm('width'), width, 1, integer=True)
+    check_workers(workers, SITE_BYTES * math.prod(shape), name=nm('workers'))
     check_scheduler(client)  # before any simulation
-    check_number('mcs', mcs, 1, integer=True)
-    check_number('kT', kT, 0)
-    check_number('seed', seed, 0, integer=True)  # ... and these before the folder exists
-    if device is not None: _check_torch(shape, device)
+    check_number(nm('mcs'), mcs, 1, integer=True)
+    check_number(nm('kT'), kT, 0)
+    check_number(nm('seed'), seed, 0, integer=True)  # ... and these before the folder exists
+    if device is not None: _check_torch(shape, device, name=nm('size'), given=size, device_name=nm('device'))
     recipe = dict(generator='potts', shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)  # seeds, axes and spacing are in the section ids
     if device is not None: recipe['device'] = device   # torch's volumes are not numba's: a folder holds one kind
     with DatasetWriter(out, recipe=recipe) as w:

@@ -68,7 +68,7 @@ def build_dictionary(exemplars, patch:int=32, overlap:int=8, seed_size:int=32, n
         folder = str(exemplars)
         exemplars = load_exemplars(exemplars, pattern, crop)
     if not exemplars: raise ValueError("no exemplars given")
-    bands, pools = [], []
+    bands, below = [], []  # each exemplar: its seed band, and the part below it that patches are cut from
     for name, im in exemplars:
         im = _grey(np.asarray(im))
         h, w = im.shape
@@ -76,13 +76,13 @@ def build_dictionary(exemplars, patch:int=32, overlap:int=8, seed_size:int=32, n
         if w < max(patch, seed_size) or h - hs < patch:
             raise ValueError(f"exemplar {name!r} is {h}x{w}: too small for a {seed_size}² seed band above {patch}² patches (needs at least {hs+patch}x{max(patch, seed_size)})")
         bands.append((name, im[:hs]))
-        pools.append(im[hs:])
+        below.append(im[hs:])
     rng = np.random.default_rng(seed)
-    area = np.array([(p.shape[0]-patch+1)*(p.shape[1]-patch+1) for p in pools], float)
-    which = np.sort(rng.choice(len(pools), size=n_patches, p=area/area.sum()))
+    area = np.array([(p.shape[0]-patch+1)*(p.shape[1]-patch+1) for p in below], float)
+    which = np.sort(rng.choice(len(below), size=n_patches, p=area/area.sum()))
     out = np.empty((n_patches, patch, patch), np.uint8)
     for i, k in enumerate(which):
-        p = pools[k]
+        p = below[k]
         y = rng.integers(p.shape[0]-patch+1)
         x = rng.integers(p.shape[1]-patch+1)
         out[i] = p[y:y+patch, x:x+patch]

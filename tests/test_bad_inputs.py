@@ -445,6 +445,17 @@ def test_generate_on_the_command_line(tmp_path):
     assert rc == 2; one_line(err, f"CHECKPOINT {tmp_path/'none.pt'} does not exist")
     assert f.read_text() == 'mine' and not (tmp_path/'g').exists()
 
+@pytest.mark.parametrize('args,msg', [(('--size', '1300'), '--size 1300: 2197000000 sites, more than int32 ids can number'),
+                                      (('--size', '1200'), '--size 1200: its sites must be in [1, '),   # 1.7e9 sites: more than half the memory
+                                      (('--size', '9', '--device', 'cpu'), '--size 9: simulate_torch needs even sides'),
+                                      (('--n', '1000000000'), '--n must be in [1, '), (('--workers', '100000'), '--workers must be in [1, '),
+                                      (('--device', 'tpu'), "--device must be a torch device such as 'cpu', 'cuda' or 'cuda:1', got 'tpu'")])
+def test_generate_potts_errors_name_the_options_given(tmp_path, args, msg):
+    "The user gave --size, not a shape: each error names the option and the value given, before the folder exists."
+    rc, _, err = cli('generate', 'potts', '--n', '1', '--out', tmp_path/'p', *args)
+    assert rc == 2; one_line(err, msg)
+    assert 'shape' not in err and not (tmp_path/'p').exists()
+
 # ---- pix2pix checkpoints: tensors only, refused with the file's name --------------------------------------------------
 
 def old_format(run):

@@ -1,6 +1,6 @@
 """A dataset survives two writers, a changed recipe and a half-finished copy; every option is checked before any
 work. Faults are made with real processes (a second `microsynth` at once, kill -9, a full tmpfs), not mocks."""
-import hashlib, os, signal, subprocess, sys, time
+import hashlib, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from microsynth.core import (DatasetWriter, LOCK_FILE, RECIPE_FILE, memory_bound, read_dataset, load_image, save_png, check_count,
@@ -100,12 +100,29 @@ def test_a_folder_of_another_generator_is_refused(tmp_path):
     write_slices(tmp_path/'d', 8, 2, spacing=4)
     with pytest.raises(ValueError, match=r'generator "potts" \(this run: "grains"\)'): generate(2, tmp_path/'d', size=32)
 
-def test_a_folder_older_than_recipes_adopts_the_first_and_refuses_others(tmp_path):
+def test_a_folder_older_than_recipes_is_refused_until_its_recipe_is_adopted(tmp_path):
+    "A folder of samples without recipe.json: refused, naming it and the way on; saving the recipe the error shows resumes it, held to that recipe."
+    out = tmp_path/'g'
+    assert cli('generate', 'grains', '--n', '2', '--size', '32', '--out', out)[0] == 0
+    (out/RECIPE_FILE).unlink()   # as a folder written before recipes were recorded
+    before = {p.name: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    rc, _, err = cli('generate', 'grains', '--n', '3', '--size', '32', '--out', out)
+    assert rc == 2
+    one_line(err, f'{out} lists 2 sample(s) but has no recipe.json', 'Write to a new folder', f'as {out/RECIPE_FILE}')
+    assert {p.name: p.read_bytes() for p in out.rglob('*') if p.is_file()} == before   # nothing changed
+    (out/RECIPE_FILE).write_text(err.split(' save ', 1)[1].split(f' as {out/RECIPE_FILE}')[0])   # the user adopts this run's options
+    assert cli('generate', 'grains', '--n', '3', '--size', '32', '--out', out)[0] == 0
+    assert len(read_dataset(out, check=True)) == 3
+    with pytest.raises(ValueError, match='size 32 \\(this run: 40\\)'): generate(3, out, size=40)
+
+def test_adopt_recipe_resumes_a_folder_older_than_recipes(tmp_path):
     generate(2, tmp_path/'g', size=32)
+    recipe = json.loads((tmp_path/'g'/RECIPE_FILE).read_text())   # this run's recipe, as a caller who knows it would give it
     (tmp_path/'g'/RECIPE_FILE).unlink()
-    generate(3, tmp_path/'g', size=32)
-    assert (tmp_path/'g'/RECIPE_FILE).exists()
-    with pytest.raises(ValueError, match='size 32 \\(this run: 40\\)'): generate(3, tmp_path/'g', size=40)
+    with pytest.raises(ValueError, match='lists 2 sample\\(s\\) but has no recipe.json'): generate(3, tmp_path/'g', size=32)
+    DatasetWriter(tmp_path/'g', recipe=recipe, adopt_recipe=True).close()
+    generate(3, tmp_path/'g', size=32)   # the adopted recipe is this run's: it resumes
+    assert len(read_dataset(tmp_path/'g', check=True)) == 3
 
 # ---- absurd sizes and counts, refused before anything is written -------------------------------------------------------
 
@@ -114,7 +131,7 @@ def test_a_folder_older_than_recipes_adopts_the_first_and_refuses_others(tmp_pat
     (('grains', '--n', '1000000000', '--size', '32'), 'n must be in [1, '),
     (('grains', '--n', '2', '--size', '32', '--workers', '100000'), 'workers must be in [1, '),
     (('potts', '--n', '1', '--size', '1200'), 'B per site'),
-    (('potts', '--n', '10000000000', '--size', '8'), 'n_volumes must be in [1, '),
+    (('potts', '--n', '10000000000', '--size', '8'), '--n must be in [1, '),
 ])
 def test_sizes_and_counts_are_bounded_by_memory(tmp_path, args, named):
     rc, _, err = cli('generate', *args, '--out', tmp_path/'g')
