@@ -118,7 +118,7 @@ def mean_line_contrast(samples) -> float:
 
 def choose_pool(candidates, sources:dict, real, n:int, seed:int, train_kw:dict, method:str='watershed', post_width:int=3,
                 cache:dict|None=None, device='cpu', min_size:int=0, n_test:int=None, width:int|None=None, objective:str='boundary_F'):
-    "Synthetic-only model per pool in `candidates` (drawn from the dataset folders `sources` gives, `pool_samples`) (masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice, on `objective`) and on the test crops (comparison); returns (best pool, its samples, table)."
+    "Synthetic-only model per pool in `candidates` (`pool_samples` from the dataset folders of `sources`, masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice, on `objective`) and on the test crops (comparison); returns (best pool, its samples, table)."
     if not candidates: raise ValueError("give at least one candidate pool")
     rows, samples = [], {}
     for p in candidates:

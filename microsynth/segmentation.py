@@ -19,7 +19,7 @@ with quiet_imports():
                                    IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, unet_learner,
                                    DiceMulti, Learner, ResizeMethod, Hue, Saturation)
     from fastai.vision.learner import create_unet_model
-from .core import boundary_mask, check_device, check_dir, check_number, check_out_dir, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample, work_path
+from .core import boundary_mask, check_device, check_dir, check_number, check_out_dir, torch_load_tensors, set_seed, atomic_write, read_dataset, load_sample
 from .distributed import distrib_ctx
 from .metrics import instances_from_boundaries, mask_grains
 from .precision import add_precision, autocast, use_bf16
@@ -58,23 +58,23 @@ def _min_side(path) -> int:
     from PIL import Image
     with Image.open(path) as im: return min(im.size)  # reads the PNG header only
 
-def _usable_rows(folders, min_size):
-    "Rows with both image and mask, at least `min_size` a side (a smaller sample could not be cropped)."
-    rows = [r for f in folders for _, r in read_dataset(f).iterrows() if isinstance(r.get('masks'), str) and isinstance(r.get('images'), str)]
-    return [r for r in rows if _min_side(r['images']) >= min_size] if min_size else rows
+def _usable(folders, min_size):
+    "Rows with both image and mask, at least `min_size` a side (a smaller sample could not be cropped), one at a time."
+    rows = (r for f in folders for _, r in read_dataset(f).iterrows() if isinstance(r.get('masks'), str) and isinstance(r.get('images'), str))
+    return (r for r in rows if not min_size or _min_side(r['images']) >= min_size)
 
 def find_datasets(roots, min_size:int=0) -> list:
-    "Dataset folders (params.csv + images/ + masks/) in or under the folders `roots` (missing ones hold none), with at least one sample `min_size` px a side."
+    "Dataset folders (params.csv + images/ + masks/) in or under the folders `roots` (missing ones hold none), with at least one sample (images and masks) `min_size` px a side."
     out = []
     for root in [Path(r) for r in ([roots] if isinstance(roots, (str, Path)) else roots)]:
         if root.is_dir(): out += sorted(p.parent for p in root.rglob('params.csv') if (p.parent/'images').is_dir() and (p.parent/'masks').is_dir())
-    return [f for f in out if _usable_rows([f], min_size)] if min_size else out
+    return [f for f in out if next(_usable([f], min_size), None) is not None] if min_size else out  # the first usable sample is enough
 
 def synthetic_samples(folders, n:int, seed:int=0, min_size:int=0) -> list:
     "Up to `n` synthetic `Sample`s drawn (seeded) from the dataset `folders`, samples under `min_size` px a side left out."
     check_number('n (samples)', n, 1, integer=True)
     folders = [check_dir(f, 'dataset') for f in folders]
-    rows = _usable_rows(folders, min_size)
+    rows = list(_usable(folders, min_size))
     if not rows: raise ValueError(f"no synthetic sample of at least {min_size} px a side in {[str(f) for f in folders]}: give dataset folders with images and masks (`microsynth generate grains`)")
     pick = np.random.default_rng(seed).permutation(len(rows))[:n]
     out = []
@@ -105,18 +105,18 @@ def recolour(image:np.ndarray, mask:np.ndarray, reference:np.ndarray, rng:np.ran
 
 
 # %% ../nbs/05_segmentation.ipynb #ff517160
-POOL_SOURCES = dict(grey='grains', palette='grains', pix2pix='translations')  # the kind of dataset folder each pool draws from
+POOL_SOURCES = dict(grey=('grains',), palette=('grains',), pix2pix=('translations',), mix=('grains', 'translations'))  # the kinds of dataset folder each pool draws from
 SOURCE_COMMANDS = dict(grains='microsynth generate grains (02a_grains_generate)', translations='microsynth translate (04a_translate)')
 
 def pool_samples(pool:str, n:int, sources:dict, seed:int=0, min_size:int=0, references=None, width:int|None=None) -> list:
     "Up to `n` synthetic `Sample`s of `pool` ('grey', 'palette' — painted in the colours of the `references` samples —, 'pix2pix', or 'mix': half grey, half pix2pix) from the dataset folders `sources` gives for its kind (`POOL_SOURCES`), masks redrawn `width` px wide if given (`annotated`)."
-    if pool != 'mix' and pool not in POOL_SOURCES: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOL_SOURCES) + ['mix']}")
+    if pool not in POOL_SOURCES: raise ValueError(f"unknown synthetic pool {pool!r}: use one of {sorted(POOL_SOURCES)}")
     check_number('n (samples)', n, 1, integer=True)
     if width is not None: check_number('width', width, 1, integer=True)
     if pool == 'mix':
         a = pool_samples('grey', n // 2, sources, seed=seed, min_size=min_size, width=width)
         return a + pool_samples('pix2pix', n - n // 2, sources, seed=seed, min_size=min_size, width=width)
-    kind = POOL_SOURCES[pool]
+    (kind,) = POOL_SOURCES[pool]
     if not (sources or {}).get(kind): raise ValueError(f"the {pool} pool needs sources[{kind!r}]: dataset folders that {SOURCE_COMMANDS[kind]} writes")
     if pool == 'palette' and not references: raise ValueError("the palette pool needs references: real training samples whose colours it paints with")
     out = synthetic_samples(sources[kind], n, seed, min_size=min_size)
@@ -426,7 +426,7 @@ def load_model(folder, device='cpu'):
 # %% ../nbs/05_segmentation.ipynb #d15c7a11
 def dataset_samples(folders, min_size:int=0, by_id:bool=False) -> list:
     "The samples with image and mask of dataset `folders` (at least `min_size` px a side), as `Sample`s in table order, named `<folder>/<id>` (`by_id`: by the id alone)."
-    rows = _usable_rows([check_dir(f, 'dataset') for f in folders], min_size)
+    rows = _usable([check_dir(f, 'dataset') for f in folders], min_size)
     return [Sample(str(r['id']) if by_id else f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False)
             for r in rows for d in [load_sample(r)]]
 
