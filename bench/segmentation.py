@@ -16,7 +16,8 @@ thread_settings()  # before torch loads its OpenMP runtime (see bench/pix2pix.py
 import numpy as np, torch
 from fastai.callback.core import Callback
 from microsynth.precision import cpu_has_bf16
-from microsynth.segmentation import Sample, stage_dls, make_learner
+from microsynth.seg_data import Sample, stage_dls
+from microsynth.seg_learner import make_learner
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import Candidate, load, table
 

@@ -15,7 +15,8 @@ from .core import DatasetWriter, PARAMS_FILE, check_number, load_sample, read_da
 from .grains import RANGES, check_ranges
 from .grains_generate import generate, render_row
 from .cracks import LIMITS, synth_crack_dataset, synth_tile_from_row
-from .segmentation import dataset_samples, predict_probs, stage_dls, train_progressive
+from .seg_data import dataset_samples, stage_dls
+from .seg_learner import predict_probs, train_progressive
 from .postprocess import clean_boundaries, score_masks
 from .experiments import regime_table, paired_tests
 from .metrics import agresti_coull

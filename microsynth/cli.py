@@ -182,7 +182,8 @@ def _train_data(folder, name:str):
 def _train(a):
     from fastai.torch_core import rank_distrib
     from microsynth.core import check_number, memory_bound, memory_note
-    from microsynth.segmentation import check_arch, train_datasets
+    from microsynth.seg_models import check_arch
+    from microsynth.seg_learner import train_datasets
     check_arch(a.arch, a.pretrained)
     try: sizes = [int(s) for s in a.sizes.split(',')] if a.sizes else None
     except ValueError: raise ValueError(f"--sizes must be sizes in px separated by commas, e.g. 128,256; got {a.sizes!r}") from None
@@ -236,7 +237,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser('predict', help='segment grain boundaries in a folder of micrographs with a saved model (microsynth predict -h)', add_help=False)
     add_batch_parsers(sub)
     add_train_parser(sub)
-    gc = sub.add_parser('gpu-check', help='time and check, in minutes on one GPU, every path only a GPU runs (Potts on torch, the U-Net in mixed precision, pix2pix, a paper slice of 05c, torchrun); --tiny: the same code at toy sizes on a CPU')
+    gc = sub.add_parser('gpu-check', help='time and check, in minutes on one GPU, every path only a GPU runs (Potts on torch, the U-Net in mixed precision, pix2pix, a paper slice of 05f, torchrun); --tiny: the same code at toy sizes on a CPU')
     gc.add_argument('--out', required=True, help='folder for gpu_check.json (and the checks\' scratch data)')
     gc.add_argument('--tiny', action='store_true', help='toy sizes: on a CPU (or a GPU), in a couple of minutes')
     gc.add_argument('--only', nargs='+', metavar='CHECK', help='run only these checks: potts unet pix2pix experiment torchrun')
@@ -272,7 +273,7 @@ def add_predict_parser(subparsers):
     return p
 
 def _run_predict(a):
-    from microsynth.postprocess import predict
+    from microsynth.predict import predict
     r = predict(a.model, a.folder, a.out, threshold=a.threshold, close_radius=a.close_radius, open_radius=a.open_radius, pixel_size_um=a.pixel_size_um, overlap=a.overlap, device=a.device, method=a.method, sigma=a.sigma, h=a.h, width=a.width, tta=a.tta)
     print(f"{len(r['done'])} images segmented into {a.out}")
     return batch_status(a.out, 'images')

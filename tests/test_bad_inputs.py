@@ -7,10 +7,12 @@ import numpy as np, pandas as pd, pytest, torch
 from PIL import Image
 from microsynth.core import atomic_write, DatasetWriter, save_png
 from microsynth.grains import GrainParams, render
-from microsynth.postprocess import clean_boundaries, predict
+from microsynth.postprocess import clean_boundaries
+from microsynth.predict import predict
 from microsynth.realdata import download, load_pairs
 from microsynth.runner import parse_overrides
-from microsynth.segmentation import Sample, load_model, save_model, train_progressive
+from microsynth.seg_data import Sample
+from microsynth.seg_learner import load_model, save_model, train_progressive
 from cli_helpers import cli, one_line, files_under
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +31,7 @@ def readonly_dir(tmp_path):
 # ---- microsynth run --set, --out, --nbs ------------------------------------------------------------------------------
 
 def test_set_python_bool_is_refused_not_kept_as_text(tmp_path):
-    rc, _, err = cli('run', '--only', '05_segmentation', '--out', tmp_path/'r', '--set', 'pretrained=False')
+    rc, _, err = cli('run', '--only', '05b_seg_learner', '--out', tmp_path/'r', '--set', 'pretrained=False')
     assert rc == 2; one_line(err, '--set pretrained=False', "'False' is not a TOML value", 'pretrained=false')
     assert not (tmp_path/'r').exists()
 
@@ -42,11 +44,11 @@ def test_set_malformed_float_is_refused_before_the_run(tmp_path):
     ('01_potts', 'kT=true', 'kT in 01_potts takes a finite number'),
     ('01_potts', 'kT=nan', 'kT in 01_potts takes a finite number'),
     ('01_potts', 'kT=inf', 'kT in 01_potts takes a finite number'),
-    ('05_segmentation', 'pretrained=1', 'pretrained in 05_segmentation takes true or false'),
-    ('05_segmentation', 'pretrained="no"', 'pretrained in 05_segmentation takes true or false'),
+    ('05b_seg_learner', 'pretrained=1', 'pretrained in 05b_seg_learner takes true or false'),
+    ('05b_seg_learner', 'pretrained="no"', 'pretrained in 05b_seg_learner takes true or false'),
     ('01_potts', 'size=32.5', 'size in 01_potts takes an integer'),
-    ('05_segmentation', 'arch=18', 'arch in 05_segmentation takes text'),
-    ('05_segmentation', 'stages=64', 'stages in 05_segmentation takes a list'),
+    ('05b_seg_learner', 'arch=18', 'arch in 05b_seg_learner takes text'),
+    ('05b_seg_learner', 'stages=64', 'stages in 05b_seg_learner takes a list'),
 ])
 def test_set_value_of_the_wrong_kind(tmp_path, nb, item, msg):
     rc, _, err = cli('run', '--only', nb, '--out', tmp_path/'r', '--set', item)
@@ -341,7 +343,7 @@ def test_grain_table_pixel_size():
 
 def test_predict_probs_progress_bar_same_result(model_dir, capsys):
     "Long work shows progress (a bar over batches of tiles, in a terminal); it changes nothing in the result."
-    from microsynth.segmentation import predict_probs
+    from microsynth.seg_learner import predict_probs
     model, _ = load_model(model_dir)
     im = toy(160, 3).image
     a, b = predict_probs(model, im, 64, 16, bs=1, progress=True), predict_probs(model, im, 64, 16, bs=1)
@@ -507,9 +509,9 @@ def test_forest_options_checked_before_any_work(kw, msg):
 def test_experiments_options():
     from microsynth.experiments import check_regimes
     from microsynth.postprocess import pick_postprocess
-    with pytest.raises(ValueError, match="regime 'F' has an empty training pool"): check_regimes([['F', 0, 'forest']])
+    with pytest.raises(ValueError, match="regime 'F' has an empty training set"): check_regimes([['F', 0, 'forest']])
     with pytest.raises(ValueError, match="unknown objective 'iou'"): pick_postprocess([np.zeros((8, 8))], [toy(8, 1)], objective='iou')
-    from microsynth.segmentation import check_arch
+    from microsynth.seg_models import check_arch
     with pytest.raises(ValueError, match="unknown arch 'unet'"): check_arch('unet')
 
 def test_train_refuses_pretrained_cpu_unet_before_any_work(tmp_path):

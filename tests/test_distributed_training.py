@@ -22,7 +22,7 @@ def test_broadcast_cpu_on_a_gloo_group(tmp_path):
 
 SCRIPT = r'''
 import os, sys, torch
-import microsynth.segmentation as seg
+import microsynth.seg_learner as seg
 real_save = seg.save_model
 def save_model(*a, **kw):  # record which rank saved
     open(os.path.join(sys.argv[2], f"saved-by-rank{os.environ['RANK']}"), 'w').close(); return real_save(*a, **kw)
@@ -38,7 +38,7 @@ torch.save({k: v.detach().cpu() for k, v in learn.model.state_dict().items()}, o
 
 def test_two_processes_train_agree_and_rank0_saves(tmp_path):
     from microsynth.grains_generate import generate
-    from microsynth.segmentation import load_model
+    from microsynth.seg_learner import load_model
     data = generate(10, tmp_path/'grains', size=48, seed=2)
     (tmp_path/'train.py').write_text(SCRIPT); out = tmp_path/'out'; out.mkdir()
     env = {**os.environ, 'PYTHONPATH': str(ROOT), 'OMP_NUM_THREADS': '1'}

@@ -1,9 +1,10 @@
 "Segmentation (05*): bad inputs, the mixing loader's exact batch shares, save/reload, predict with a corrupt file, baselines."
 import json, re
 import numpy as np, pandas as pd, pytest, torch
-from microsynth.segmentation import (Sample, check_samples, stage_dls, MixedDL, train_progressive, save_model, load_model,
-                                     predict_probs, synthetic_samples)
-from microsynth.postprocess import (clean_boundaries, seeded_watershed, boundaries_from, pick_postprocess, postprocess_spec, predict)
+from microsynth.seg_data import Sample, check_samples, stage_dls, MixedDL, synthetic_samples
+from microsynth.seg_learner import train_progressive, save_model, load_model, predict_probs
+from microsynth.postprocess import clean_boundaries, seeded_watershed, boundaries_from, pick_postprocess
+from microsynth.predict import postprocess_spec, predict
 from microsynth.metrics import astm_grain_size, grain_summary
 from microsynth.cli import predict_cli
 from microsynth.experiments import real_subset, run_regime, check_regimes, sweep
@@ -32,11 +33,11 @@ def test_bad_inputs():
     s = toys(1)[0]
     with pytest.raises(ValueError, match=r'outside \{0, 1\}'): check_samples([s._replace(mask=s.mask * 255)])
     with pytest.raises(ValueError, match='smaller than the crop size 128'): stage_dls(toys(2), [], toys(1), crop=128, size=128)
-    with pytest.raises(ValueError, match='training pool is empty'): stage_dls([], [], toys(1), crop=64, size=64)
+    with pytest.raises(ValueError, match='training set is empty'): stage_dls([], [], toys(1), crop=64, size=64)
     with pytest.raises(ValueError, match='validation set is empty'): stage_dls(toys(2), [], [], crop=64, size=64)
     for pct in (0, -5, 100.5, 'all'):
         with pytest.raises(ValueError, match=r'\(0, 100\]'): real_subset(range(10), pct)
-    with pytest.raises(ValueError, match='empty training pool'): run_regime('none', 0, 'none', real=dict(train=toys(2), valid=toys(1), test=toys(1)), synthetic=[], seed=1, train_kw={})
+    with pytest.raises(ValueError, match='empty training set'): run_regime('none', 0, 'none', real=dict(train=toys(2), valid=toys(1), test=toys(1)), synthetic=[], seed=1, train_kw={})
     with pytest.raises(ValueError, match='last stage must train at the crop'): train_progressive(toys(2), [], toys(1), [[32, 1, True]], crop=64)
 
 @pytest.mark.parametrize('k', [0, 1, 4, 8])
@@ -51,8 +52,8 @@ def test_mixing_exact_counts(k):
     x, y = dls.one_batch(); assert x.shape == (8, 3, 32, 32) and y.shape == (8, 32, 32)
 
 def test_mixed_dl_needs_both_pools():
-    with pytest.raises(ValueError, match='synthetic pool is empty'): MixedDL(list(range(3)), n_real=3, n_real_per_batch=2, bs=4)
-    with pytest.raises(ValueError, match='real pool is empty'): MixedDL(list(range(3)), n_real=0, n_real_per_batch=2, bs=4)
+    with pytest.raises(ValueError, match='batches need synthetic images but there are none'): MixedDL(list(range(3)), n_real=3, n_real_per_batch=2, bs=4)
+    with pytest.raises(ValueError, match='batches need real images but there are none'): MixedDL(list(range(3)), n_real=0, n_real_per_batch=2, bs=4)
 
 @pytest.fixture(scope='module')
 def model_dir(tmp_path_factory):
@@ -82,7 +83,7 @@ def test_the_cpu_unet_saves_reloads_and_predicts(tmp_path):
 
 def test_a_binned_model_predicts_as_it_was_trained(tmp_path, monkeypatch):
     "downscale=2: the model folder records it, predict bins its input the same way, and masks come back at full size."
-    import microsynth.postprocess as pp
+    import microsynth.predict as pp
     learn = train_progressive(toys(3, size=128, real=True), [], toys(1, size=128, seed=2), [[32, 1, True]], crop=32, bs=2, batches_per_epoch=1, seed=0, downscale=2)
     assert learn.downscale == 2 and learn.dls.train.one_batch()[0].shape[-1] == 32
     folder = save_model(learn, tmp_path/'m')
@@ -139,7 +140,7 @@ def test_synthetic_samples_are_deterministic(tmp_path):
 
 def test_finds_datasets_in_the_folders_given(tmp_path):
     from microsynth.core import DatasetWriter
-    from microsynth.segmentation import find_datasets
+    from microsynth.seg_data import find_datasets
     rng = np.random.default_rng(0)
     with DatasetWriter(tmp_path/'02_grains_256') as w:
         for i in range(2): im, m = toy_grains(64, 6, rng); w.add(f'g{i}', dict(seed=i), image=im[..., 0], mask=m)
@@ -160,7 +161,7 @@ def test_bad_postprocess_and_pool_inputs(tmp_path):
     with pytest.raises(ValueError, match="unknown post-processing method 'otsu'"): boundaries_from(p, 'otsu')
     with pytest.raises(ValueError, match=r"option\(s\) \['threshold'\] do not apply to post-processing method 'watershed'"): postprocess_spec(None, threshold=0.4)
     with pytest.raises(ValueError, match='sigma must be'): postprocess_spec(dict(method='watershed', sigma=1.0, h=0.1, width=1), sigma=-2.0)
-    from microsynth.segmentation import pool_samples
+    from microsynth.seg_data import pool_samples
     with pytest.raises(ValueError, match="unknown synthetic pool 'colour'"): pool_samples('colour', 4, {})
     with pytest.raises(ValueError, match=r'n \(samples\) must be in \[1, inf\], got 0'): pool_samples('grey', 0, {})
     with pytest.raises(ValueError, match=r"the grey pool needs sources\['grains'\]: dataset folders that microsynth generate grains"): pool_samples('grey', 2, dict(translations=[tmp_path]))
@@ -213,7 +214,7 @@ def test_pick_postprocess_uses_the_validation_samples():
 
 
 def test_recolour_paints_grains_in_reference_colours():
-    from microsynth.segmentation import recolour
+    from microsynth.seg_data import recolour
     rng = np.random.default_rng(0)
     grey, mask = toy_grains(64, 8, rng)
     grey = grey[..., 0]
@@ -233,7 +234,7 @@ def test_recolour_paints_grains_in_reference_colours():
 
 
 def test_palette_pool_keeps_the_labels(tmp_path):
-    from microsynth.segmentation import pool_samples
+    from microsynth.seg_data import pool_samples
     from microsynth.core import DatasetWriter
     rng = np.random.default_rng(0)
     with DatasetWriter(tmp_path/'02_grains_toy') as w:
@@ -265,7 +266,7 @@ def test_tta_is_flip_equivariant():
 
 
 def test_postprocess_spec_tta():
-    from microsynth.postprocess import postprocess_spec
+    from microsynth.predict import postprocess_spec
     saved = dict(method='watershed', sigma=1.0, h=0.1, width=3)
     assert postprocess_spec(saved) == saved  # off: not named
     assert postprocess_spec(saved, tta=True) == {**saved, 'tta': True}
@@ -276,7 +277,7 @@ def test_postprocess_spec_tta():
 
 
 def test_annotated_width_keeps_the_grains(tmp_path):
-    from microsynth.segmentation import annotated, pool_samples
+    from microsynth.seg_data import annotated, pool_samples
     from microsynth.metrics import instances_from_boundaries
     from microsynth.core import DatasetWriter
     rng = np.random.default_rng(1)
@@ -301,7 +302,7 @@ def test_annotated_width_keeps_the_grains(tmp_path):
 
 
 def test_colour_jitter_changes_only_training_colours():
-    from microsynth.segmentation import colour_tfms
+    from microsynth.seg_data import colour_tfms
     assert colour_tfms(0) == []
     for bad in (-0.1, 0.6, float('nan'), 'x'):
         with pytest.raises(ValueError, match='colour must be'): colour_tfms(bad)

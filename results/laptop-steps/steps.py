@@ -6,7 +6,7 @@ import json, time
 from microsynth.runner import thread_settings
 thread_settings()
 from microsynth.realdata import tbm_split
-from microsynth.segmentation import train_progressive
+from microsynth.seg_learner import train_progressive
 from microsynth.experiments import real_subset, unet_maps, score_methods
 real = tbm_split(0)
 for pct in (100, 10):
