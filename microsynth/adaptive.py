@@ -16,7 +16,7 @@ from .grains import RANGES, check_ranges
 from .grains_generate import generate, render_row
 from .cracks import LIMITS, synth_crack_dataset, synth_tile_from_row
 from .seg_data import dataset_samples, stage_dls
-from .seg_learner import predict_probs, train_progressive
+from .seg_learner import TrainSpec, predict_probs, train_progressive
 from .postprocess import clean_boundaries, score_masks
 from .experiments import regime_table, paired_tests
 from .metrics import agresti_coull
@@ -172,7 +172,7 @@ def random_arm_seed(seed:int, round:int) -> int:
     return 1000 * (int(seed) + 1) + int(round)
 
 # %% ../nbs/06_adaptive.ipynb #7d366ca4
-def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_kw:dict, out, n_rounds:int=1, worst_frac:float=0.1,
+def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_spec:TrainSpec, out, n_rounds:int=1, worst_frac:float=0.1,
                  n_variations:int=10, knobs=None, spread:float=0.1, finetune_epochs:int=1, finetune_lr:float=1e-4,
                  keep_train:bool=True, tile:int=None, threshold:float=0.5, post=None, device='cpu', log=print) -> tuple:
     "One run: first cycle on `data['train']`, then both arms from its checkpoint for `n_rounds`; returns (validation scores per arm and round, test scores)."
@@ -184,11 +184,11 @@ def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_kw:dict, o
     if missing: raise ValueError(f"data lacks the dataset(s) {missing}: give train, valid and test folders")
     parameter_rows(data['valid'], sim, k)
     train, valid, test = (dataset_samples([data[p]], by_id=True) for p in ('train', 'valid', 'test'))
-    bs, nb = train_kw.get('bs', 8), train_kw.get('batches_per_epoch')
+    bs, nb = train_spec.bs, train_spec.batches_per_epoch
     out = Path(out)
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.time()
-    learn = train_progressive([], train, valid[:bs], seed=seed, device=device, **train_kw)
+    learn = train_progressive([], train, valid[:bs], train_spec, seed=seed, device=device)
     tile, state0 = tile or learn.crop, clone_state(learn.model)
     score = lambda samples: score_samples(learn.model, samples, tile, threshold=threshold, post=post, device=device)
     v0 = score(valid)
@@ -210,11 +210,11 @@ def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_kw:dict, o
     return pd.concat(vals, ignore_index=True).assign(seed=seed), pd.concat(tests, ignore_index=True).assign(seed=seed)
 
 # %% ../nbs/06_adaptive.ipynb #bb16b358
-def compare(sim:Simulator, data:dict, real_test, seeds, train_kw:dict, out, **kw) -> tuple:
+def compare(sim:Simulator, data:dict, real_test, seeds, train_spec:TrainSpec, out, **kw) -> tuple:
     "`run_adaptive` for each of `seeds` (into `out/seed<s>`): (validation scores, test scores) of all runs."
     seeds = list(seeds)
     if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f"seeds must be a non-empty list of distinct seeds, got {seeds!r}")
-    runs = [run_adaptive(sim, data, real_test, seed=s, train_kw=train_kw, out=Path(out)/f'seed{s}', **kw) for s in seeds]
+    runs = [run_adaptive(sim, data, real_test, seed=s, train_spec=train_spec, out=Path(out)/f'seed{s}', **kw) for s in seeds]
     return pd.concat([v for v, _ in runs], ignore_index=True), pd.concat([t for _, t in runs], ignore_index=True)
 
 # %% ../nbs/06_adaptive.ipynb #f797d06e

@@ -8,7 +8,7 @@ import json, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .metrics import paired_ttest, agresti_coull, sample_std
-from .seg_learner import train_progressive, predict_probs
+from .seg_learner import TrainSpec, train_progressive, predict_probs
 from .seg_data import pool_samples
 from .postprocess import boundaries_from, pick_postprocess, score_masks, objective_score
 from .baselines import train_forest, forest_probs
@@ -45,11 +45,11 @@ def check_regimes(regimes) -> list:
     return out
 
 # %% ../nbs/05f_experiments.ipynb #b108c983
-def synthetic_model(syn, real, seed:int, train_kw:dict, cache:dict|None=None, device='cpu'):
+def synthetic_model(syn, real, seed:int, train_spec:TrainSpec, cache:dict|None=None, device='cpu'):
     "The model trained on the synthetic samples `syn` only (validated on the real validation crops), cached per (pool id, seed)."
     key = (id(syn), seed)
     if cache is not None and key in cache: return cache[key]
-    learn = train_progressive([], syn, real['valid'], seed=seed, device=device, **train_kw)
+    learn = train_progressive([], syn, real['valid'], train_spec, seed=seed, device=device)
     if cache is not None: cache[key] = learn
     return learn
 
@@ -85,23 +85,23 @@ def score_methods(maps, real, methods, post_width:int=3, n_test:int=None, splits
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/05f_experiments.ipynb #f0a41b95
-def _train_regime(use, r, real, synthetic, seed, train_kw, cache, device, forest_kw):
+def _train_regime(use, r, real, synthetic, seed, train_spec, cache, device, forest_kw):
     "The probability maps of the model of one regime (`run_regime`) and whether flips change them."
     if use == FOREST: return forest_maps(train_forest(r, seed=seed, **forest_kw)), False
     if use == 'pretrain':
-        body = synthetic_model(synthetic, real, seed, train_kw=train_kw, cache=cache, device=device)
-        learn = train_progressive(r, [], real['valid'], seed=seed, device=device, init=body.model.state_dict(), **train_kw)
-    elif use == 'mix' and not r: learn = synthetic_model(synthetic, real, seed, train_kw=train_kw, cache=cache, device=device)
-    else: learn = train_progressive(r, list(synthetic) if use == 'mix' else [], real['valid'], seed=seed, device=device, **train_kw)
+        body = synthetic_model(synthetic, real, seed, train_spec=train_spec, cache=cache, device=device)
+        learn = train_progressive(r, [], real['valid'], train_spec, seed=seed, device=device, init=body.model.state_dict())
+    elif use == 'mix' and not r: learn = synthetic_model(synthetic, real, seed, train_spec=train_spec, cache=cache, device=device)
+    else: learn = train_progressive(r, list(synthetic) if use == 'mix' else [], real['valid'], train_spec, seed=seed, device=device)
     return unet_maps(learn, device), True
 
-def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_kw:dict, methods=('watershed',), post_width:int=3,
+def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_spec:TrainSpec, methods=('watershed',), post_width:int=3,
                n_test:int=None, device='cpu', cache:dict|None=None, pool:str='', objective:str='boundary_F', forest_kw:dict|None=None) -> pd.DataFrame:
-    "Train one regime with one seed on `real` (tbm_split dict) + `synthetic` (a U-Net with `train_kw`, or the forest of 05e with `forest_kw`); per-image scores on the real test split for each method."
+    "Train one regime with one seed on `real` (tbm_split dict) + `synthetic` (a U-Net trained as `train_spec` says, or the forest of 05e with `forest_kw`); per-image scores on the real test split for each method."
     (name, real_pct, use), = check_regimes([[name, real_pct, synthetic_use]])
     r = real_subset(real['train'], real_pct, seed) if real_pct else []
     t0 = time.time()
-    maps, tta_changes = _train_regime(use, r, real, synthetic, seed=seed, train_kw=train_kw, cache=cache, device=device, forest_kw=forest_kw or {})
+    maps, tta_changes = _train_regime(use, r, real, synthetic, seed=seed, train_spec=train_spec, cache=cache, device=device, forest_kw=forest_kw or {})
     df = score_methods(maps, real, methods, post_width=post_width, n_test=n_test, objective=objective, tta_changes=tta_changes)
     with_syn = use in ('mix', 'pretrain')
     df.insert(0, 'regime', name)
@@ -117,14 +117,14 @@ def mean_line_contrast(samples) -> float:
     "`line_contrast` (04a) of each `Sample`'s mask and image, averaged (undefined ones left out): how a pool draws its boundaries."
     return float(np.nanmean([line_contrast(s.mask, s.image) for s in samples]))
 
-def choose_pool(candidates, sources:dict, real, n:int, seed:int, train_kw:dict, method:str='watershed', post_width:int=3,
+def choose_pool(candidates, sources:dict, real, n:int, seed:int, train_spec:TrainSpec, method:str='watershed', post_width:int=3,
                 cache:dict|None=None, device='cpu', min_size:int=0, n_test:int=None, width:int|None=None, objective:str='boundary_F'):
     "Synthetic-only model per pool in `candidates` (`pool_samples` from the dataset folders of `sources`, masks `width` px wide if given), scored on every real crop it has not seen but the test ones — training and validation — (choice, on `objective`) and on the test crops (comparison); returns (best pool, its samples, table)."
     if not candidates: raise ValueError("give at least one candidate pool")
     rows, samples = [], {}
     for p in candidates:
         samples[p] = pool_samples(p, n, sources, seed=seed, min_size=min_size, references=real['train'], width=width)
-        learn = synthetic_model(samples[p], real, seed, train_kw=train_kw, cache=cache, device=device)
+        learn = synthetic_model(samples[p], real, seed, train_spec=train_spec, cache=cache, device=device)
         sc = score_methods(unet_maps(learn, device), real, [method], post_width=post_width, n_test=n_test, splits=('train', 'valid', 'test'), objective=objective)
         sel, te = sc[sc.split != 'test'], sc[sc.split == 'test']  # a synthetic-only model has seen no real crop: all but the test ones judge it
         rows.append(dict(pool=p, n_synthetic=len(samples[p]), select_crops=len(sel), select_objective=objective_score(sel, objective),
@@ -143,12 +143,12 @@ def _headline(df) -> str:
     "One model's test scores in a line: boundary F, median intercept error, mAP, ARI, for each method."
     return '  '.join(f"{m}: F {g.boundary_F.mean():.3f} int.err {g.intercept_error.median():.3f} mAP {g.mAP.mean():.3f} ARI {g.ARI.mean():.3f}" for m, g in df.groupby('method', sort=False))
 
-def sweep(regimes, seeds, real, synthetic, train_kw:dict, verbose:bool=True, cache:dict|None=None, **kw) -> pd.DataFrame:
+def sweep(regimes, seeds, real, synthetic, train_spec:TrainSpec, verbose:bool=True, cache:dict|None=None, **kw) -> pd.DataFrame:
     "Per-image scores of every (regime, seed, method): a long table. The synthetic-only model of a seed is trained once (`cache`)."
     regimes, out, cache = check_regimes(regimes), [], {} if cache is None else cache
     for name, pct, use in regimes:
         for s in seeds:
-            df = run_regime(name, pct, use, real=real, synthetic=synthetic, seed=s, train_kw=train_kw, cache=cache, **kw)
+            df = run_regime(name, pct, use, real=real, synthetic=synthetic, seed=s, train_spec=train_spec, cache=cache, **kw)
             out.append(df)
             if verbose: print(f"{name:28s} seed {s}: {_headline(df)}  ({df.train_s.iloc[0]:.0f} s)", flush=True)
     return pd.concat(out, ignore_index=True)

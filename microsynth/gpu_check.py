@@ -61,11 +61,11 @@ def check_unet(device, work, arch:str='resnet50', crop:int=256, bs:int=8, steps:
     "`steps` training batches of `bs` x `crop`² of the U-Net `arch` (random weights) in mixed precision on `device`: steps/s, a finite loss, and fp16 on CUDA."
     from microsynth.grains_generate import generate
     from microsynth.seg_data import dataset_samples
-    from microsynth.seg_learner import train_progressive
+    from microsynth.seg_learner import TrainSpec, train_progressive
     samples = dataset_samples([generate(n_images, work_path(work, 'grains'), size=crop, seed=0)], crop)
     t0 = time.perf_counter()
-    learn = train_progressive(real=[], synthetic=samples, valid=samples[:2], stages=[(crop, 1, True)], crop=crop, arch=arch,
-                              pretrained=False, bs=bs, batches_per_epoch=steps, device=device)
+    spec = TrainSpec(stages=[(crop, 1, True)], crop=crop, arch=arch, pretrained=False, bs=bs, batches_per_epoch=steps)
+    learn = train_progressive(real=[], synthetic=samples, valid=samples[:2], spec=spec, device=device)
     _sync(device)
     dt = time.perf_counter() - t0
     loss, precision = learn.history[-1]['train_loss'], _precision(learn)
@@ -96,6 +96,7 @@ def check_pix2pix(device, work, size:int=256, bs:int=8, ngf:int=64, ndf:int=64, 
 def check_experiment(device, work, profile:str='paper', stages=((128, 1, False), (256, 1, True)), batches_per_epoch:int=10, n_synthetic:int=32, n_test:int=4) -> dict:
     "One regime and one seed of `05f` (`run_regime`) with the settings of `profile`, fewer steps and random weights, on `device`: a finite boundary F on the test crops."
     from microsynth.experiments import run_regime
+    from microsynth.seg_learner import TrainSpec
     from microsynth.realdata import tbm_split
     from microsynth.runner import load_profiles
     from microsynth.seg_data import pool_samples
@@ -108,8 +109,8 @@ def check_experiment(device, work, profile:str='paper', stages=((128, 1, False),
     grains = generate(n_synthetic, work_path(work, 'grains'), size=side, seed=seed)  # the check makes its own small pool
     syn = pool_samples(pool, n_synthetic, dict(grains=[grains]), seed=seed, min_size=side, references=real['train'], width=p['label_width'])
     keys = ('crop', 'arch', 'pretrained', 'bs', 'real_share', 'batches_per_epoch', 'lr', 'use_lr_find', 'boundary_weight', 'colour', 'downscale')
-    train_kw = dict({k: p[k] for k in keys}, stages=[tuple(s) for s in stages], bf16=None if p['mixed_precision'] else False)
-    df = run_regime(name, pct, use, real=real, synthetic=syn, seed=seed, train_kw=train_kw, methods=p['methods'][:1], post_width=p['post_width'],
+    train_spec = TrainSpec(**{k: p[k] for k in keys}, stages=stages, bf16=None if p['mixed_precision'] else False)
+    df = run_regime(name, pct, use, real=real, synthetic=syn, seed=seed, train_spec=train_spec, methods=p['methods'][:1], post_width=p['post_width'],
                     n_test=n_test, device=device, pool=pool, objective=p['objective'])
     f = float(df.boundary_F.mean())
     detail = (f"{profile} profile, {name!r}, seed {seed}, {p['arch']} pretrained=False at {p['crop']}², stages {stages} x {batches_per_epoch} batches, "

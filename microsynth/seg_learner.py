@@ -5,6 +5,7 @@
 # %% ../nbs/05b_seg_learner.ipynb #8e559d2a
 from __future__ import annotations
 import io, json, os, tempfile
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 import torchvision.models as tvm
@@ -19,8 +20,8 @@ from .seg_data import as_rgb, binned, downscaled, stage_dls, dataset_samples
 from .seg_models import BoundaryLoss, CPU_ARCH, check_arch, unet_model
 
 # %% auto #0
-__all__ = ['MODEL_FILE', 'CONFIG_FILE', 'make_learner', 'train_progressive', 'predict_probs', 'save_model', 'load_model',
-           'train_datasets', 'smoke_model']
+__all__ = ['MODEL_FILE', 'CONFIG_FILE', 'make_learner', 'TrainSpec', 'train_progressive', 'predict_probs', 'save_model',
+           'load_model', 'train_datasets', 'smoke_model']
 
 # %% ../nbs/05b_seg_learner.ipynb #c89edfaa
 def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weight:float=3.0, bf16:bool|None=None):
@@ -33,36 +34,58 @@ def make_learner(dls, arch:str='resnet18', pretrained:bool=False, boundary_weigh
     learn.model_dir = Path(tempfile.gettempdir())/'microsynth_models'  # lr_find's scratch weights: not in the caller's folder
     return learn
 
+# %% ../nbs/05b_seg_learner.ipynb #6983318e
+@dataclass(frozen=True)
+class TrainSpec:
+    "How `train_progressive` trains: progressive `stages` [(size, epochs, all_layers), ...] ending at the `crop` size, the U-Net `arch` (ImageNet weights if `pretrained`), `bs` crops a batch of which `real_share` are real, `batches_per_epoch` (None: one pass over the samples), the rate `lr` (or `use_lr_find`), the loss's `boundary_weight`, the colour jitter `colour` (`colour_tfms`), the binning `downscale` (`downscaled`) and `bf16` (`use_bf16`)."
+    stages: tuple
+    crop: int
+    arch: str = 'resnet18'
+    pretrained: bool = False
+    bs: int = 8
+    real_share: float = 0.5
+    batches_per_epoch: int|None = None
+    lr: float = 1e-3
+    use_lr_find: bool = False
+    boundary_weight: float = 3.0
+    colour: float = 0.
+    downscale: int = 1
+    bf16: bool|None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, 'stages', tuple(tuple(s) for s in self.stages))  # a spec is a value: lists from a profile become tuples
+        if not self.stages: raise ValueError("give at least one stage (size, epochs, all_layers)")
+        if self.stages[-1][0] != self.crop: raise ValueError(f"the last stage must train at the crop size {self.crop}, got {self.stages[-1][0]}")
+        check_number('downscale', self.downscale, 1, integer=True)
+        check_arch(self.arch, self.pretrained)
+
 # %% ../nbs/05b_seg_learner.ipynb #ca7b1977
-def train_progressive(real, synthetic, valid, stages, crop:int, arch:str='resnet18', pretrained:bool=False, bs:int=8,
-                      real_share:float=0.5, batches_per_epoch:int=None, lr:float=1e-3, use_lr_find:bool=False,
-                      boundary_weight:float=3.0, seed:int=0, device='cpu', verbose:bool=False, bf16:bool|None=None, init:dict|None=None, colour:float=0., downscale:int=1):
-    "Train a U-Net through progressive `stages` [(size, epochs, all_layers), ...], from `init` weights if given, colours jittered by `colour` (`colour_tfms`), every sample binned `downscale`×`downscale` (`downscaled`); returns the Learner (`learn.history`: a row per stage)."
-    if not stages: raise ValueError("give at least one stage (size, epochs, all_layers)")
-    if stages[-1][0] != crop: raise ValueError(f"the last stage must train at the crop size {crop}, got {stages[-1][0]}")
+def train_progressive(real, synthetic, valid, spec:TrainSpec, seed:int=0, device='cpu', init:dict|None=None, verbose:bool=False):
+    "Train a U-Net as `spec` says on the `real` and `synthetic` samples, validated on `valid`, from `init` weights if given; returns the Learner (`learn.history`: a row per stage)."
     from fastai.torch_core import num_distrib
-    if use_lr_find and num_distrib() > 1: raise ValueError("use_lr_find: each process would find its own rate; give lr when training on several processes")
-    real, synthetic, valid = ([downscaled(s, downscale) for s in x] for x in (real, synthetic, valid))
+    if spec.use_lr_find and num_distrib() > 1: raise ValueError("use_lr_find: each process would find its own rate; give lr when training on several processes")
+    real, synthetic, valid = ([downscaled(s, spec.downscale) for s in x] for x in (real, synthetic, valid))
     set_seed(seed)
     learn, hist = None, []
-    for i, (size, epochs, all_layers) in enumerate(stages):
-        dls = stage_dls(real, synthetic, valid, crop=crop, size=size, bs=bs, real_share=real_share, n_batches=batches_per_epoch, seed=seed + 1000 * i, device=device, colour=colour)
+    for i, (size, epochs, all_layers) in enumerate(spec.stages):
+        dls = stage_dls(real, synthetic, valid, crop=spec.crop, size=size, bs=spec.bs, real_share=spec.real_share, n_batches=spec.batches_per_epoch,
+                        seed=seed + 1000 * i, device=device, colour=spec.colour)
         if learn is None:
-            learn = make_learner(dls, arch, pretrained, boundary_weight=boundary_weight, bf16=bf16)
+            learn = make_learner(dls, spec.arch, spec.pretrained, boundary_weight=spec.boundary_weight, bf16=spec.bf16)
             if init is not None: learn.model.load_state_dict(init)  # e.g. a body pretrained on synthetic data
         else: learn.dls = dls
         # a head-only stage is transfer learning: it needs a pretrained body; a random body has to learn in every stage
-        train_body = all_layers or not pretrained
+        train_body = all_layers or not spec.pretrained
         learn.unfreeze() if train_body else learn.freeze()
         with learn.no_bar(), learn.no_logging():
-            stage_lr = learn.lr_find(num_it=50, show_plot=False).valley if use_lr_find else lr
+            stage_lr = learn.lr_find(num_it=50, show_plot=False).valley if spec.use_lr_find else spec.lr
             with distrib_ctx(learn):  # launched by torchrun / accelerate launch: data parallel over the processes; else as it is
-                if all_layers and pretrained: learn.fit_one_cycle(int(epochs), slice(stage_lr / 100, stage_lr / 10) if not use_lr_find else stage_lr)
+                if all_layers and spec.pretrained: learn.fit_one_cycle(int(epochs), slice(stage_lr / 100, stage_lr / 10) if not spec.use_lr_find else stage_lr)
                 else: learn.fit_one_cycle(int(epochs), stage_lr)
         vals = learn.recorder.values[-1] if learn.recorder.values else [float('nan')] * 3
         hist.append(dict(stage=i + 1, size=size, epochs=epochs, all_layers=all_layers, lr=stage_lr, train_loss=vals[0], valid_loss=vals[1], dice=vals[2]))
         if verbose: print(hist[-1])
-    learn.history, learn.crop, learn.downscale = hist, crop, downscale
+    learn.history, learn.crop, learn.downscale = hist, spec.crop, spec.downscale
     return learn
 
 # %% ../nbs/05b_seg_learner.ipynb #6f4bbd05
@@ -187,12 +210,13 @@ def train_datasets(data, out, valid=None, crop:int=256, sizes=None, epochs:int=1
     train = dataset_samples(data if isinstance(data, (list, tuple)) else [data], crop * downscale)
     val = dataset_samples([valid], crop * downscale) if valid else train[::5]
     if not valid: train = [s for i, s in enumerate(train) if i % 5]
-    learn = train_progressive([], train, val, stages=[(s, epochs, True) for s in sizes], crop=crop, arch=arch, pretrained=pretrained, bs=bs, lr=lr, seed=seed, device=device, downscale=downscale)
+    spec = TrainSpec(stages=[(s, epochs, True) for s in sizes], crop=crop, arch=arch, pretrained=pretrained, bs=bs, lr=lr, downscale=downscale)
+    learn = train_progressive([], train, val, spec, seed=seed, device=device)
     if not rank_distrib(): save_model(learn, out)
     return learn
 
 # %% ../nbs/05b_seg_learner.ipynb #684f78b1
 def smoke_model(folder, real:dict, synthetic, seed:int=0) -> Path:
     "`folder`, holding a tiny `unet_cpu` (64² crops, one stage of one batch) trained on a few crops of the `real` split (`realdata.tbm_split`) and the `synthetic` samples: a stand-in for a trained model, nothing to measure with."
-    learn = train_progressive(real['train'][:4], synthetic, real['valid'][:1], stages=[[64, 1, True]], crop=64, arch=CPU_ARCH, batches_per_epoch=1, seed=seed)
+    learn = train_progressive(real['train'][:4], synthetic, real['valid'][:1], TrainSpec(stages=[[64, 1, True]], crop=64, arch=CPU_ARCH, batches_per_epoch=1), seed=seed)
     return save_model(learn, folder)

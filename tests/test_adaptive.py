@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from microsynth.core import DatasetWriter, png_bytes, read_dataset, row_params
+from microsynth.seg_learner import TrainSpec
 from microsynth.adaptive import (PROVENANCE, crack_simulator, simulator_params, grain_simulator, regenerate, resample,
                                  resolve_knobs, run_adaptive, select_worst)
 
@@ -89,9 +90,9 @@ def test_run_refuses_a_bad_plan_before_training(sim, valid, tmp_path):
     for kw, msg in ((dict(worst_frac=0), r'worst fraction must be in \(0, 1\], got 0'), (dict(worst_frac=2), 'got 2'),
                     (dict(n_variations=0), r'n_variations \(variations per image\) must be in \[1, inf\], got 0'),
                     (dict(knobs=['grain_colour']), r"\['grain_colour'\] are not knobs"), (dict(n_rounds=0), r'n_rounds must be in \[1, inf\], got 0')):
-        with pytest.raises(ValueError, match=msg): run_adaptive(sim, data, [], seed=1, train_kw={}, out=tmp_path/'run', **kw)
+        with pytest.raises(ValueError, match=msg): run_adaptive(sim, data, [], seed=1, train_spec=TrainSpec([[32, 1, True]], crop=32), out=tmp_path/'run', **kw)
     with pytest.raises(ValueError, match='has no parameter rows'):
-        run_adaptive(sim, {**data, 'valid': tmp_path}, [], seed=1, train_kw={}, out=tmp_path/'run')
+        run_adaptive(sim, {**data, 'valid': tmp_path}, [], seed=1, train_spec=TrainSpec([[32, 1, True]], crop=32), out=tmp_path/'run')
     assert not (tmp_path/'run').exists()
 
 @pytest.fixture(scope='module')

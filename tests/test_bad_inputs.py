@@ -12,7 +12,7 @@ from microsynth.predict import predict
 from microsynth.realdata import download, load_pairs
 from microsynth.runner import parse_overrides
 from microsynth.seg_data import Sample
-from microsynth.seg_learner import load_model, save_model, train_progressive
+from microsynth.seg_learner import TrainSpec, load_model, save_model, train_progressive
 from cli_helpers import cli, one_line, files_under
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +125,7 @@ def toy(size, seed):
 
 @pytest.fixture(scope='module')
 def model_dir(tmp_path_factory):
-    learn = train_progressive([toy(64, 0), toy(64, 1)], [], [toy(64, 2)], [[64, 1, True]], crop=64, bs=2, batches_per_epoch=1, seed=0)
+    learn = train_progressive([toy(64, 0), toy(64, 1)], [], [toy(64, 2)], TrainSpec([[64, 1, True]], crop=64, bs=2, batches_per_epoch=1), seed=0)
     return save_model(learn, tmp_path_factory.mktemp('model'))
 
 def broken_model(tmp_path, model_dir, cfg=None, pth=None):

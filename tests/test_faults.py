@@ -234,10 +234,10 @@ def test_train_on_a_folder_without_masks_names_it(tmp_path):
 def test_predict_rerun_removes_the_temp_files_a_killed_run_left(tmp_path):
     from microsynth.predict import predict
     from microsynth.seg_data import Sample
-    from microsynth.seg_learner import save_model, train_progressive
+    from microsynth.seg_learner import TrainSpec, save_model, train_progressive
     rng = np.random.default_rng(0)
     toy = lambda i: Sample(f'toy{i}', rng.integers(0, 255, (64, 64, 3), dtype=np.uint8), (rng.random((64, 64)) < .1).astype(np.uint8), True)
-    model = save_model(train_progressive([toy(0), toy(3)], [], [toy(1)], [[64, 1, True]], crop=64, bs=2, batches_per_epoch=1, seed=0), tmp_path/'model')
+    model = save_model(train_progressive([toy(0), toy(3)], [], [toy(1)], TrainSpec([[64, 1, True]], crop=64, bs=2, batches_per_epoch=1), seed=0), tmp_path/'model')
     src = tmp_path/'in'
     save_png(src/'a.png', toy(2).image)
     out = tmp_path/'out'

@@ -2,7 +2,7 @@
 import json, re
 import numpy as np, pandas as pd, pytest, torch
 from microsynth.seg_data import Sample, check_samples, stage_dls, MixedDL, synthetic_samples
-from microsynth.seg_learner import train_progressive, save_model, load_model, predict_probs
+from microsynth.seg_learner import TrainSpec, train_progressive, save_model, load_model, predict_probs
 from microsynth.postprocess import clean_boundaries, seeded_watershed, boundaries_from, pick_postprocess
 from microsynth.predict import postprocess_spec, predict
 from microsynth.metrics import astm_grain_size, grain_summary
@@ -37,8 +37,8 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match='validation set is empty'): stage_dls(toys(2), [], [], crop=64, size=64)
     for pct in (0, -5, 100.5, 'all'):
         with pytest.raises(ValueError, match=r'\(0, 100\]'): real_subset(range(10), pct)
-    with pytest.raises(ValueError, match='empty training set'): run_regime('none', 0, 'none', real=dict(train=toys(2), valid=toys(1), test=toys(1)), synthetic=[], seed=1, train_kw={})
-    with pytest.raises(ValueError, match='last stage must train at the crop'): train_progressive(toys(2), [], toys(1), [[32, 1, True]], crop=64)
+    with pytest.raises(ValueError, match='empty training set'): run_regime('none', 0, 'none', real=dict(train=toys(2), valid=toys(1), test=toys(1)), synthetic=[], seed=1, train_spec=TrainSpec([[32, 1, True]], crop=32))
+    with pytest.raises(ValueError, match='last stage must train at the crop'): TrainSpec([[32, 1, True]], crop=64)
 
 @pytest.mark.parametrize('k', [0, 1, 4, 8])
 def test_mixing_exact_counts(k):
@@ -57,7 +57,7 @@ def test_mixed_dl_needs_both_pools():
 
 @pytest.fixture(scope='module')
 def model_dir(tmp_path_factory):
-    learn = train_progressive(toys(4, real=True), toys(4, seed=1), toys(1, seed=2), [[64, 1, True]], crop=64, bs=2, batches_per_epoch=1, seed=0)
+    learn = train_progressive(toys(4, real=True), toys(4, seed=1), toys(1, seed=2), TrainSpec([[64, 1, True]], crop=64, bs=2, batches_per_epoch=1), seed=0)
     return save_model(learn, tmp_path_factory.mktemp('model')), learn
 
 def test_save_reload_same_masks(model_dir):
@@ -71,7 +71,7 @@ def test_save_reload_same_masks(model_dir):
 
 def test_the_cpu_unet_saves_reloads_and_predicts(tmp_path):
     "arch='unet_cpu': trained by the same loop, saved with its name, rebuilt by load_model, the same probabilities after the reload."
-    learn = train_progressive(toys(2, real=True), toys(2, seed=1), toys(1, seed=2), stages=[[32, 1, True], [64, 1, True]], crop=64, arch='unet_cpu', bs=2, batches_per_epoch=1, seed=0)
+    learn = train_progressive(toys(2, real=True), toys(2, seed=1), toys(1, seed=2), TrainSpec(stages=[[32, 1, True], [64, 1, True]], crop=64, arch='unet_cpu', bs=2, batches_per_epoch=1), seed=0)
     folder = save_model(learn, tmp_path/'m')
     model, cfg = load_model(folder)
     assert cfg['arch'] == 'unet_cpu' and type(model).__name__ == 'CPUUNet'
@@ -79,12 +79,12 @@ def test_the_cpu_unet_saves_reloads_and_predicts(tmp_path):
     a, b = predict_probs(learn.model, im, 64, 16, bf16=False), predict_probs(model, im, 64, 16, bf16=False)
     assert a.shape == (90, 90) and np.allclose(a, b, atol=1e-5)
     with pytest.raises(ValueError, match="'unet_cpu' has no pretrained weights"):
-        train_progressive(toys(2, real=True), [], toys(1, seed=2), [[64, 1, True]], crop=64, arch='unet_cpu', pretrained=True, bs=2, batches_per_epoch=1)
+        TrainSpec([[64, 1, True]], crop=64, arch='unet_cpu', pretrained=True, bs=2, batches_per_epoch=1)
 
 def test_a_binned_model_predicts_as_it_was_trained(tmp_path, monkeypatch):
     "downscale=2: the model folder records it, predict bins its input the same way, and masks come back at full size."
     import microsynth.predict as pp
-    learn = train_progressive(toys(3, size=128, real=True), [], toys(1, size=128, seed=2), [[32, 1, True]], crop=32, bs=2, batches_per_epoch=1, seed=0, downscale=2)
+    learn = train_progressive(toys(3, size=128, real=True), [], toys(1, size=128, seed=2), TrainSpec([[32, 1, True]], crop=32, bs=2, batches_per_epoch=1, downscale=2), seed=0)
     assert learn.downscale == 2 and learn.dls.train.one_batch()[0].shape[-1] == 32
     folder = save_model(learn, tmp_path/'m')
     assert load_model(folder)[1]['downscale'] == 2
