@@ -12,7 +12,7 @@ from .seg_learner import TrainSpec, train_progressive, predict_probs
 from .seg_data import pool_samples
 from .postprocess import boundaries_from, pick_postprocess, score_masks, objective_score
 from .baselines import train_forest, forest_probs
-from .translate import line_contrast
+from .realism import line_contrast
 
 # %% auto #0
 __all__ = ['SYNTHETIC_USE', 'FOREST', 'METRICS', 'MEDIAN_METRICS', 'LOWER_IS_BETTER', 'HEADLINE', 'real_subset', 'check_regimes',
@@ -114,7 +114,7 @@ def run_regime(name, real_pct, synthetic_use, real, synthetic, seed:int, train_s
 
 # %% ../nbs/05f_experiments.ipynb #b22dd705
 def mean_line_contrast(samples) -> float:
-    "`line_contrast` (04a) of each `Sample`'s mask and image, averaged (undefined ones left out): how a pool draws its boundaries."
+    "`line_contrast` (04b) of each `Sample`'s mask and image, averaged (undefined ones left out): how a pool draws its boundaries."
     return float(np.nanmean([line_contrast(s.mask, s.image) for s in samples]))
 
 def choose_pool(candidates, sources:dict, real, n:int, seed:int, train_spec:TrainSpec, method:str='watershed', post_width:int=3,

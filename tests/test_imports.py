@@ -2,7 +2,7 @@
 import json, subprocess, sys
 
 MODULES = ['core', 'realdata', 'runner', 'cli', 'precision', 'distributed', 'potts', 'potts_stats', 'grains', 'grains_generate', 'textures', 'cracks',
-           'crack_classifier', 'pix2pix', 'translate', 'seg_data', 'seg_models', 'seg_learner', 'postprocess', 'predict', 'baselines', 'experiments', 'gpu_check', 'adaptive', 'metrics']
+           'crack_classifier', 'pix2pix', 'translate', 'realism', 'seg_data', 'seg_models', 'seg_learner', 'postprocess', 'predict', 'baselines', 'experiments', 'gpu_check', 'adaptive', 'metrics']
 
 def test_importing_microsynth_has_no_side_effects():
     code = ("import os, json, importlib\n"
