@@ -8,7 +8,7 @@ Perlin step swapped for per-pixel `pnoise2`, which isolates what the node grid b
 
 The second table times, with `--workers` processes, rendering samples 0..n-1 in memory (the baseline: what writing
 could at best keep up with), `generate` writing the same samples to disk (PNG encoded and written in the workers),
-and `generate` with Pillow's PNG encoder at zlib level 6 instead of `core.png_bytes` (what the PNG encoder buys).
+and `generate` with Pillow's PNG encoder at zlib level 6 instead of `images.png_bytes` (what the PNG encoder buys).
 
     python bench/grains.py [--n 60] [--size 512] [--workers 2] [--repeats 5] [--n_baseline 2]
 
@@ -22,7 +22,7 @@ from scipy import ndimage
 from scipy.interpolate import CubicSpline
 from scipy.spatial import Voronoi, cKDTree
 from skimage.draw import line
-import microsynth.core as core
+import microsynth.images as images
 import microsynth.grains as G
 from microsynth.grains import GrainParams, render
 from microsynth.grains_generate import generate, render_sample
@@ -96,7 +96,7 @@ def single_process(a, ps):
     print(table(cs, 'images'))
 
 def pillow_png(arr):
-    "The encoder before `core.png_bytes`: Pillow at zlib level 6, each row's filter chosen adaptively."
+    "The encoder before `images.png_bytes`: Pillow at zlib level 6, each row's filter chosen adaptively."
     import io
     from PIL import Image
     arr = np.asarray(arr); buf = io.BytesIO()
@@ -108,19 +108,19 @@ def to_disk(a, tmp):
     runs = iter(range(10**6))
     def gen(encoder):
         def f():
-            old = core.png_bytes; core.png_bytes = encoder  # forked workers inherit the encoder
+            old = images.png_bytes; images.png_bytes = encoder  # forked workers inherit the encoder
             try: generate(a.n, Path(tmp)/f'run{next(runs)}', size=a.size, seed=a.seed, workers=a.workers)
-            finally: core.png_bytes = old
+            finally: images.png_bytes = old
         return f
     with ProcessPoolExecutor(a.workers) as ex:
         jobs = [(i, a.seed, a.size) for i in range(a.n)]
         mem = lambda: sum(ex.map(_render_only, jobs, chunksize=max(1, min(4, a.n // (8 * a.workers)))))  # the chunks of distributed.run_tasks
         cs = compare([Candidate('render in memory', mem, a.n, pids=lambda: list(ex._processes)),
-                      Candidate('generate to disk', gen(core.png_bytes), a.n),
+                      Candidate('generate to disk', gen(images.png_bytes), a.n),
                       Candidate('... Pillow PNG level 6', gen(pillow_png), a.n)], a.repeats, warmup=1)
     print(table(cs, 'images'))
     print(f"generate to disk: {cs[1].rate:.1f} images/s = {100 * cs[1].rate / cs[0].rate:.0f}% of the in-memory rate, CPU {100 * cs[1].cpu_rate / cs[0].cpu_rate:.0f}% "
-          f"(targets: >= 50 images/s and >= 60%); core.png_bytes vs Pillow level 6: {cs[1].rate / cs[2].rate:.2f}x")
+          f"(targets: >= 50 images/s and >= 60%); images.png_bytes vs Pillow level 6: {cs[1].rate / cs[2].rate:.2f}x")
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

@@ -1,5 +1,5 @@
 """Where the time of `translate_dataset` goes per sample: the generator's forward pass (unet_256 on a 256² boundary
-mask, CPU) against writing the sample (its image, mask and labels PNGs encoded and written, `core.write_sample`).
+mask, CPU) against writing the sample (its image, mask and labels PNGs encoded and written, `dataset.write_sample`).
 
 Writing is the part that could move to worker processes; this measures whether it would pay.
 
@@ -10,7 +10,8 @@ from pathlib import Path
 from microsynth.runner import thread_settings
 thread_settings()  # passive OpenMP waiting, before torch loads its runtime
 import numpy as np, torch
-from microsynth.core import boundary_mask, write_sample
+from microsynth.images import boundary_mask
+from microsynth.dataset import write_sample
 from microsynth.grains import voronoi_labels
 from microsynth.pix2pix import init_weights, unet_for_size
 from microsynth.translate import translate_mask

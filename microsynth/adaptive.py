@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd
 from scipy import stats
-from .core import DatasetWriter, PARAMS_FILE, check_number, load_sample, read_dataset, row_params, set_seed
+from .dataset import DatasetWriter, PARAMS_FILE, load_sample, read_dataset, row_params
+from .core import check_number, set_seed
 from .grains import RANGES, check_ranges
 from .grains_generate import generate, render_row
 from .cracks import LIMITS, synth_crack_dataset, synth_tile_from_row

@@ -9,7 +9,8 @@ from scipy import ndimage as ndi
 from skimage import color, filters, feature, segmentation
 from sklearn.cluster import KMeans
 from sklearn.ensemble import RandomForestClassifier
-from .core import widen, check_number
+from .images import widen
+from .core import check_number
 from .realdata import TBM_BOUNDARY_WIDTH
 
 # %% auto #0

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 import torchvision.models as tvm
-from .core import quiet_imports, read_dataset, set_seed
+from .core import quiet_imports, set_seed
+from .dataset import read_dataset
 with quiet_imports():
     from fastai.vision.all import ImageDataLoaders, Normalize, Resize, aug_transforms, error_rate, imagenet_stats, vision_learner
 from .metrics import agresti_coull, paired_ttest

@@ -13,7 +13,9 @@ from numba import njit
 from scipy import ndimage as ndi, stats
 from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
-from .core import DatasetWriter, check_count, check_number, check_workers, load_image, memory_bound, memory_note, on_disk, row_params, write_sample
+from .dataset import DatasetWriter, on_disk, row_params, write_sample
+from .core import check_count, check_number, check_workers, memory_bound, memory_note
+from .images import load_image
 from .distributed import check_scheduler, run_tasks
 from .realdata import split_by_source
 from .realdata import mtcracks_folder

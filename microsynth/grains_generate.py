@@ -8,7 +8,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
-from .core import DatasetWriter, FAILED_FILE, check_count, check_number, check_workers, on_disk, row_params, skip, write_failed, write_sample
+from .dataset import DatasetWriter, on_disk, row_params, write_sample
+from .core import FAILED_FILE, check_count, check_number, check_workers, skip, write_failed
 from .distributed import check_scheduler, run_tasks
 from .grains import GrainParams, RANGES, RECIPE, RENDER_BYTES, check_ranges, image_shape, perlin_table, render
 

@@ -8,7 +8,8 @@ import inspect, itertools
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from skimage import morphology, segmentation
-from .core import widen, check_number
+from .images import widen
+from .core import check_number
 from .metrics import evaluate, agresti_coull, sample_std
 
 # %% auto #0

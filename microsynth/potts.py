@@ -11,7 +11,9 @@ import numpy as np
 from numba import njit, prange
 from skimage.measure import label as cc_label
 from skimage.segmentation import relabel_sequential
-from .core import BOUNDARY_FORMAT, DatasetWriter, boundary_mask, check_count, check_device, check_number, check_workers, memory_bound, memory_note, on_disk, recipe_differences, row_params, write_sample
+from .images import BOUNDARY_FORMAT, boundary_mask
+from .dataset import DatasetWriter, on_disk, recipe_differences, row_params, write_sample
+from .core import check_count, check_device, check_number, check_workers, memory_bound, memory_note
 from .distributed import check_scheduler, run_tasks
 
 # %% auto #0

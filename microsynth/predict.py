@@ -7,7 +7,8 @@ from __future__ import annotations
 import inspect, json, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, load_image, save_png, atomic_write, boundary_overlay, is_leftover
+from .core import check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, atomic_write, is_leftover
+from .images import load_image, save_png, boundary_overlay
 from .metrics import grain_summary
 from .realdata import IMAGE_EXTS
 from .seg_learner import load_model, predict_probs

@@ -13,7 +13,9 @@ from .core import quiet_imports
 with quiet_imports():
     from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask, RandomCrop, Resize, ToTensor,
                                    IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, ResizeMethod, Hue, Saturation)
-from .core import boundary_mask, check_dir, check_number, read_dataset, load_sample
+from .images import boundary_mask
+from .core import check_dir, check_number
+from .dataset import read_dataset, load_sample
 from .metrics import instances_from_boundaries, mask_grains
 
 # %% auto #0
@@ -119,7 +121,7 @@ def pool_samples(pool:str, n:int, sources:dict, seed:int=0, min_size:int=0, refe
 
 # %% ../nbs/05_seg_data.ipynb #bc01352f
 def annotated(mask:np.ndarray, width:int=3) -> np.ndarray:
-    "uint8 {0,1}: the grains of boundary `mask` (nonzero = boundary; `metrics.mask_grains`) with the boundaries between them redrawn as a band `width` px thick (`core.boundary_mask`)."
+    "uint8 {0,1}: the grains of boundary `mask` (nonzero = boundary; `metrics.mask_grains`) with the boundaries between them redrawn as a band `width` px thick (`images.boundary_mask`)."
     check_number('width', width, 1, integer=True)
     grains = mask_grains(mask, min_area=1)  # boundary px shared out to their nearest grain
     return boundary_mask(grains, width) if grains.max() else np.asarray(mask, np.uint8)  # no grain: nothing to redraw around

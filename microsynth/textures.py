@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 from threadpoolctl import threadpool_limits
-from .core import load_image
+from .images import load_image
 
 # %% auto #0
 __all__ = ['load_exemplars', 'TextureDictionary', 'build_dictionary', 'synth_textures', 'synth_texture']

@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib, json, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .core import BOUNDARY_FORMAT, DatasetWriter, FAILED_FILE, boundary_mask, check_count, check_device, check_number, read_dataset, load_sample, on_disk, skip, write_failed, write_sample
+from .images import BOUNDARY_FORMAT, boundary_mask
+from .dataset import DatasetWriter, read_dataset, load_sample, on_disk, write_sample
+from .core import FAILED_FILE, check_count, check_device, check_number, skip, write_failed
 from .distributed import check_scheduler, run_tasks
 from .realdata import tbm_split
 from .grains import voronoi_labels

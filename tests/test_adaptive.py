@@ -2,7 +2,8 @@
 import shutil
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
-from microsynth.core import DatasetWriter, png_bytes, read_dataset, row_params
+from microsynth.dataset import DatasetWriter, read_dataset, row_params
+from microsynth.images import png_bytes
 from microsynth.seg_learner import TrainSpec
 from microsynth.adaptive import (PROVENANCE, crack_simulator, simulator_params, grain_simulator, regenerate, resample,
                                  resolve_knobs, run_adaptive, select_worst)

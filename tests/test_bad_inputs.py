@@ -5,7 +5,9 @@ import io, json, os, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from PIL import Image
-from microsynth.core import atomic_write, DatasetWriter, save_png
+from microsynth.core import atomic_write
+from microsynth.dataset import DatasetWriter
+from microsynth.images import save_png
 from microsynth.grains import GrainParams, render
 from microsynth.postprocess import clean_boundaries
 from microsynth.predict import predict
@@ -304,17 +306,17 @@ def test_load_pairs_paths_and_threshold(tmp_path):
     with pytest.raises(ValueError, match=f'real-data folder {f} is a file, not a folder'): load_pairs(f)
     with pytest.raises(ValueError, match=r'threshold must be in \[0, 65535\], got -1'): load_pairs(tmp_path, threshold=-1)
 
-# ---- 00a holds on any copy of the real data --------------------------------------------------------------------------
+# ---- 00c holds on any copy of the real data --------------------------------------------------------------------------
 
 def test_realdata_notebook_holds_on_another_copy(tmp_path, data_dir):
-    "The 00a notebook's tests on a copy with another number of TBM pairs than the local one (a user's fetched set has 80)."
+    "The 00c notebook's tests on a copy with another number of TBM pairs than the local one (a user's fetched set has 80)."
     ims = sorted((data_dir/'tbm'/'images').iterdir())
     keep = [p for p in ims if p.name == 'train-20-0-1024.png'] + [p for p in ims if p.name != 'train-20-0-1024.png'][:19]
     for d in ('images', 'masks'):
         (tmp_path/'tbm'/d).mkdir(parents=True)
         for p in keep: (tmp_path/'tbm'/d/p.name).symlink_to(data_dir/'tbm'/d/p.name)
     (tmp_path/'mt-cracks').symlink_to(data_dir/'mt-cracks')
-    r = subprocess.run([str(Path(sys.executable).parent/'nbdev_test'), '--path', '00a_realdata.ipynb'], cwd=NBS, capture_output=True, text=True,
+    r = subprocess.run([str(Path(sys.executable).parent/'nbdev_test'), '--path', '00c_realdata.ipynb'], cwd=NBS, capture_output=True, text=True,
                        env={**os.environ, 'PYTHONPATH': str(ROOT), 'MICROSYNTH_DATA': str(tmp_path)})
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
 
@@ -366,7 +368,8 @@ def render_failing_at(i):
 
 def test_generate_skips_a_scenario_that_raises_and_a_rerun_completes_it(tmp_path, monkeypatch, capsys):
     import microsynth.grains_generate as gg
-    from microsynth.core import read_dataset, read_failed
+    from microsynth.dataset import read_dataset
+    from microsynth.core import read_failed
     monkeypatch.setattr(gg, 'render', render_failing_at(1))
     gg.generate(3, tmp_path/'g', size=64)
     assert read_failed(tmp_path/'g') == [dict(name='000001', error='no grains fit in this scenario')]
@@ -382,12 +385,12 @@ def test_generate_skips_a_scenario_that_raises_and_a_rerun_completes_it(tmp_path
         if f.endswith('.png'): assert (tmp_path/'g'/f).read_bytes() == (tmp_path/'clean'/f).read_bytes(), f  # same seed, same bytes
 
 def test_dataset_writer_leaves_nothing_of_a_sample_that_fails_half_way(tmp_path, monkeypatch):
-    import microsynth.core as core
-    real_save = core.save_png
+    import microsynth.dataset as dataset
+    real_save = dataset.save_png
     def disk_full(path, arr):
         if Path(path).parent.name == 'labels': raise OSError(28, 'No space left on device')
         return real_save(path, arr)
-    monkeypatch.setattr(core, 'save_png', disk_full)
+    monkeypatch.setattr(dataset, 'save_png', disk_full)
     with DatasetWriter(tmp_path/'ds') as w:
         with pytest.raises(OSError, match='No space left'): w.add('s0', {}, image=np.zeros((4, 4), np.uint8), labels=np.ones((4, 4), np.int32))
     assert files_under(tmp_path/'ds') == ['.microsynth.lock']  # the image written before the labels failed is gone, and no row (the lock file stays, unlocked)
@@ -408,7 +411,8 @@ def labels_with_a_corrupt_one(tmp_path):
     return src
 
 def test_translate_skips_a_corrupt_label_image(tmp_path, checkpoint, labels_with_a_corrupt_one, capsys):
-    from microsynth.core import read_dataset, read_failed
+    from microsynth.dataset import read_dataset
+    from microsynth.core import read_failed
     from microsynth.translate import load_generator, make_voronoi_dataset, translate_dataset
     G, gid = load_generator(checkpoint)
     out = translate_dataset(labels_with_a_corrupt_one, tmp_path/'syn', G, gid, seed=2)

@@ -2,7 +2,9 @@
 import hashlib, os, signal, subprocess, sys, textwrap, time
 from pathlib import Path
 import numpy as np, pytest
-from microsynth.core import DatasetWriter, read_dataset, load_sample, row_params, set_seed, png_bytes, save_png
+from microsynth.dataset import DatasetWriter, read_dataset, load_sample, row_params
+from microsynth.core import set_seed
+from microsynth.images import png_bytes, save_png
 
 def digest(folder):
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).rglob('*')) if p.is_file()}
@@ -31,7 +33,7 @@ def test_params_round_trip_exactly(tmp_path):
 KILL_SCRIPT = textwrap.dedent('''
     import sys, numpy as np
     sys.path.insert(0, {root!r})
-    from microsynth.core import DatasetWriter
+    from microsynth.dataset import DatasetWriter
     from test_core import sample
     with DatasetWriter(sys.argv[1], flush_every=3) as w:
         for i in range(10_000):

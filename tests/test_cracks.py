@@ -1,7 +1,8 @@
 "Textures, cracks and crack tile datasets: determinism, bad inputs, regeneration from rows, split by source."
 import filecmp, shutil
 import numpy as np, pandas as pd, pytest
-from microsynth.core import load_image, read_dataset
+from microsynth.images import load_image
+from microsynth.dataset import read_dataset
 from microsynth.realdata import mtcracks_folder
 from microsynth.textures import build_dictionary, load_exemplars, synth_texture, synth_textures
 from microsynth.cracks import (fit_crack_params, load_crack_pairs, measure_cracks, mt_source_groups, real_crack_dataset,

@@ -3,8 +3,9 @@ work. Faults are made with real processes (a second `microsynth` at once, kill -
 import hashlib, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
-from microsynth.core import (DatasetWriter, LOCK_FILE, RECIPE_FILE, memory_bound, read_dataset, load_image, save_png, check_count,
-                             check_workers)
+from microsynth.dataset import DatasetWriter, LOCK_FILE, RECIPE_FILE, read_dataset
+from microsynth.core import memory_bound, check_count, check_workers
+from microsynth.images import load_image, save_png
 from microsynth.grains import RENDER_BYTES, image_shape
 from microsynth.grains_generate import generate
 from microsynth.potts import write_slices

@@ -2,7 +2,7 @@
 import filecmp, os
 from pathlib import Path
 import numpy as np, pytest
-from microsynth.core import read_dataset, load_sample, row_params
+from microsynth.dataset import read_dataset, load_sample, row_params
 from microsynth.grains import GrainParams, render
 from microsynth.grains_generate import generate, render_row
 from microsynth.metrics import grain_table, instances_from_boundaries

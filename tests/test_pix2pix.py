@@ -1,13 +1,13 @@
 "Networks, training step, resume, checkpoints, translation and bad inputs of microsynth.pix2pix / microsynth.translate (CPU, tiny sizes); the statistics that judge translations are tested in test_realism.py."
 import numpy as np, pytest, torch
 from PIL import Image
-from microsynth.core import read_dataset, load_sample
+from microsynth.dataset import read_dataset, load_sample
 from microsynth.realdata import Pair, load_pairs
 from microsynth.pix2pix import (UnetGenerator, PatchDiscriminator, Pix2Pix, PairData, default_config, n_params, label_tensor,
                                 train, save_checkpoint, load_checkpoint, read_checkpoint, unet_for_size)
 from microsynth.translate import translate_dataset, translate_mask, make_voronoi_dataset, load_generator, weights_id
 from microsynth.grains import voronoi_labels
-from microsynth.core import boundary_mask
+from microsynth.images import boundary_mask
 
 TINY = dict(num_downs=5, ngf=4, ndf=4, n_epochs=1, n_epochs_decay=1, seed=3)
 

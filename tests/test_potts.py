@@ -1,7 +1,7 @@
 import numpy as np, numba, pytest
 from microsynth.potts import simulate, simulate_torch, init_volume, propose, write_slices, section_labels, slice_volume, n_grains
-from microsynth.core import boundary_mask
-from microsynth.core import read_dataset, load_sample, row_params
+from microsynth.images import boundary_mask
+from microsynth.dataset import read_dataset, load_sample, row_params
 
 def test_same_volume_any_thread_count():
     nt = numba.get_num_threads()

@@ -1,7 +1,7 @@
 "Real-data loaders and the verified downloader: bad inputs and resume (no network: a local mirror stands in)."
 from pathlib import Path
 import numpy as np, pytest
-from microsynth.core import save_png
+from microsynth.images import save_png
 from microsynth.realdata import download, load_pairs, local_name, polygon_masks, read_manifest, source_id, split_by_source
 
 def mirror(root, name):

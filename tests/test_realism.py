@@ -1,6 +1,6 @@
 "The statistics of microsynth.realism that judge synthetic micrographs: realism gap, boundary scores and their chance pairing, bad inputs (tiny sizes)."
 import numpy as np, pytest
-from microsynth.core import boundary_mask
+from microsynth.images import boundary_mask
 from microsynth.grains import voronoi_labels
 from microsynth.realism import boundary_scores, edge_auc, edge_boundary_iou, label_image, realism_gap
 

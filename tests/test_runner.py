@@ -34,9 +34,9 @@ def test_every_profile_section_names_a_notebook():
         assert not named - stems, f'[{prof}.*] sets values for notebooks that do not exist: {named - stems}'
 
 def test_only_selects_by_prefix():
-    assert [p.stem for p in sequence(NBS, only=['00a'])] == ['00a_realdata']
+    assert [p.stem for p in sequence(NBS, only=['00c'])] == ['00c_realdata']
     with pytest.raises(ValueError, match='no notebook'): sequence(NBS, only=['99'])
-    with pytest.raises(ValueError, match=r"--only 99: no notebook in .* starts with '99' \(they are 00_core, "): sequence(NBS, only=['00a', '99'])  # one bad prefix is enough
+    with pytest.raises(ValueError, match=r"--only 99: no notebook in .* starts with '99' \(they are 00_core, "): sequence(NBS, only=['00c', '99'])  # one bad prefix is enough
 
 def cli(*args):
     return subprocess.run([str(Path(sys.executable).parent/'microsynth'), *args], capture_output=True, text=True)  # the installed console script

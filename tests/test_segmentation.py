@@ -9,7 +9,7 @@ from microsynth.metrics import astm_grain_size, grain_summary
 from microsynth.cli import predict_cli
 from microsynth.experiments import real_subset, run_regime, check_regimes, sweep
 from microsynth.baselines import BASELINES, run_baselines
-from microsynth.core import save_png, load_image
+from microsynth.images import save_png, load_image
 
 
 def toy_grains(size, n_grains, rng):
@@ -139,7 +139,7 @@ def test_synthetic_samples_are_deterministic(tmp_path):
     assert all(np.array_equal(x.image, y.image) and np.array_equal(x.mask, y.mask) for x, y in zip(a, b))
 
 def test_finds_datasets_in_the_folders_given(tmp_path):
-    from microsynth.core import DatasetWriter
+    from microsynth.dataset import DatasetWriter
     from microsynth.seg_data import find_datasets
     rng = np.random.default_rng(0)
     with DatasetWriter(tmp_path/'02_grains_256') as w:
@@ -165,7 +165,7 @@ def test_bad_postprocess_and_pool_inputs(tmp_path):
     with pytest.raises(ValueError, match="unknown synthetic pool 'colour'"): pool_samples('colour', 4, {})
     with pytest.raises(ValueError, match=r'n \(samples\) must be in \[1, inf\], got 0'): pool_samples('grey', 0, {})
     with pytest.raises(ValueError, match=r"the grey pool needs sources\['grains'\]: dataset folders that microsynth generate grains"): pool_samples('grey', 2, dict(translations=[tmp_path]))
-    from microsynth.core import DatasetWriter
+    from microsynth.dataset import DatasetWriter
     with DatasetWriter(tmp_path/'02_grains_small') as w: w.add('g0', dict(seed=0), image=np.zeros((16, 16), np.uint8), mask=np.zeros((16, 16), np.uint8))
     with pytest.raises(ValueError, match=r"no synthetic sample of at least 64 px a side in \["):
         synthetic_samples([tmp_path/'02_grains_small'], 2, min_size=64)
@@ -235,7 +235,7 @@ def test_recolour_paints_grains_in_reference_colours():
 
 def test_palette_pool_keeps_the_labels(tmp_path):
     from microsynth.seg_data import pool_samples
-    from microsynth.core import DatasetWriter
+    from microsynth.dataset import DatasetWriter
     rng = np.random.default_rng(0)
     with DatasetWriter(tmp_path/'02_grains_toy') as w:
         for i in range(3):
@@ -279,7 +279,7 @@ def test_postprocess_spec_tta():
 def test_annotated_width_keeps_the_grains(tmp_path):
     from microsynth.seg_data import annotated, pool_samples
     from microsynth.metrics import instances_from_boundaries
-    from microsynth.core import DatasetWriter
+    from microsynth.dataset import DatasetWriter
     rng = np.random.default_rng(1)
     _, m = toy_grains(96, 10, rng)
     wide = (np.asarray(m) > 0) | np.roll(m > 0, 1, 0) | np.roll(m > 0, 1, 1) | np.roll(m > 0, 2, 1)  # a 3-4 px line
