@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import check_device, check_dir, check_number, check_out_dir, error_text, skip, write_failed, atomic_write, is_leftover
 from .images import load_image, save_png, boundary_overlay
+from .dataset import FolderLock, LOCK_FILE
 from .metrics import grain_summary
 from .realdata import IMAGE_EXTS
 from .seg_learner import load_model, predict_probs
@@ -18,7 +19,7 @@ from .postprocess import DEFAULT_POST, boundaries_from, post_method
 __all__ = ['PREDICT_OUT', 'postprocess_spec', 'predict']
 
 # %% ../nbs/05d_predict.ipynb #c9647439
-PREDICT_OUT = ('masks', 'overlays', 'grains.csv', 'failed.csv', 'predict.json')  # everything predict writes in its folder
+PREDICT_OUT = ('masks', 'overlays', 'grains.csv', 'failed.csv', 'predict.json', LOCK_FILE)  # everything predict writes in its folder (the lock file stays after a run)
 
 def _check_predict_args(folder, out_dir, threshold, close_radius, open_radius, pixel_size_um, overlap, device) -> list:
     "The image files of `folder` once every option of `predict` is checked (None: the model's own value); a ValueError naming the first bad one. Writes nothing."
@@ -75,7 +76,7 @@ def postprocess_spec(saved:dict|None=None, method:str|None=None, tta:bool|None=N
 # %% ../nbs/05d_predict.ipynb #d6a7347d
 def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=None, open_radius:int=None,
             pixel_size_um:float=1.0, overlap:int=None, device='cpu', method:str=None, sigma:float=None, h:float=None, width:int=None, tta:bool=None) -> dict:
-    "Segment every image in `folder` with the model in `model_path` and its saved post-processing (options override it); write masks/, overlays/, grains.csv (and failed.csv) to `out_dir`."
+    "Segment every image in `folder` with the model in `model_path` and its saved post-processing (options override it); write masks/, overlays/, grains.csv (and failed.csv) to `out_dir`, its one writer while it runs (`FolderLock`: another is refused)."
     files = _check_predict_args(folder, out_dir, threshold, close_radius=close_radius, open_radius=open_radius, pixel_size_um=pixel_size_um, overlap=overlap, device=device)
     out_dir = Path(out_dir)
     model, cfg = load_model(model_path, device)
@@ -84,26 +85,29 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
     tile = cfg['crop']
     overlap = tile // 4 if overlap is None else overlap
     if overlap >= tile: raise ValueError(f"overlap must be below the model's tile of {tile} px, got {overlap}")
-    _clear_predict_out(out_dir)
-    rows, failed, seen = [], [], {}
-    for k, f in enumerate(files, 1):
-        t0 = time.time()
-        try:  # every per-image failure skips that image only, leaving none of its files
-            im = _predict_input(f, seen)
-            mask = boundaries_from(predict_probs(model, im, tile, overlap=overlap, device=device, progress=sys.stdout.isatty(), tta=spec.get('tta', False), downscale=cfg['downscale']), **post)
-            row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
-            save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
-            save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
-        except Exception as e:
-            if seen.get(f.stem) == f.name:
-                for d in ('masks', 'overlays'): (out_dir/d/f'{f.stem}.png').unlink(missing_ok=True)
-            skip(failed, f.name, error_text(e), k=k, n=len(files))
-            continue
-        rows.append(row)
-        print(f"[{k}/{len(files)}] {f.name}: {im.shape[0]}x{im.shape[1]}, {row['n_grains_all']} grains ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
-    cols = ['name', 'height', 'width', 'pixel_size_um', *grain_summary(np.zeros((2, 2), np.uint8))]
-    atomic_write(out_dir/'grains.csv', pd.DataFrame(rows, columns=cols).to_csv(index=False))
-    write_failed(out_dir, failed, len(files), what='images', col='image')
-    atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
-                 postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
+    lock = FolderLock(out_dir, name='out folder')  # every option checked: from here to the end this process is the folder's one writer
+    try:
+        _clear_predict_out(out_dir)
+        rows, failed, seen = [], [], {}
+        for k, f in enumerate(files, 1):
+            t0 = time.time()
+            try:  # every per-image failure skips that image only, leaving none of its files
+                im = _predict_input(f, seen)
+                mask = boundaries_from(predict_probs(model, im, tile, overlap=overlap, device=device, progress=sys.stdout.isatty(), tta=spec.get('tta', False), downscale=cfg['downscale']), **post)
+                row = dict(name=f.name, height=im.shape[0], width=im.shape[1], pixel_size_um=pixel_size_um, **grain_summary(mask, pixel_size_um))
+                save_png(out_dir/'masks'/f'{f.stem}.png', mask * 255)
+                save_png(out_dir/'overlays'/f'{f.stem}.png', boundary_overlay(im, mask))
+            except Exception as e:
+                if seen.get(f.stem) == f.name:
+                    for d in ('masks', 'overlays'): (out_dir/d/f'{f.stem}.png').unlink(missing_ok=True)
+                skip(failed, f.name, error_text(e), k=k, n=len(files))
+                continue
+            rows.append(row)
+            print(f"[{k}/{len(files)}] {f.name}: {im.shape[0]}x{im.shape[1]}, {row['n_grains_all']} grains ({time.time() - t0:.1f} s)", file=sys.stderr, flush=True)
+        cols = ['name', 'height', 'width', 'pixel_size_um', *grain_summary(np.zeros((2, 2), np.uint8))]
+        atomic_write(out_dir/'grains.csv', pd.DataFrame(rows, columns=cols).to_csv(index=False))
+        write_failed(out_dir, failed, len(files), what='images', col='image')
+        atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
+                     postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
+    finally: lock.release()
     return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)

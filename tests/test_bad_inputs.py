@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from PIL import Image
 from microsynth.core import atomic_write
-from microsynth.dataset import DatasetWriter
+from microsynth.dataset import DatasetWriter, LOCK_FILE
 from microsynth.images import save_png
 from microsynth.grains import GrainParams, render
 from microsynth.postprocess import clean_boundaries
@@ -200,7 +200,7 @@ def test_predict_rerun_leaves_only_its_own_results(tmp_path, model_dir, images):
     for f in ('deep16.tif', 'cut.png', 'good1.png'): (images/f).unlink()
     res = predict(model_dir, images, out)
     assert res['failed'] == [] and not (out/'failed.csv').exists()
-    assert files_under(out) == ['grains.csv', 'masks/good0.png', 'overlays/good0.png', 'predict.json']
+    assert files_under(out) == [LOCK_FILE, 'grains.csv', 'masks/good0.png', 'overlays/good0.png', 'predict.json']  # the lock file stays: see FolderLock.release
     assert list(pd.read_csv(out/'grains.csv').name) == ['good0.png']
 
 @pytest.mark.parametrize('opt,msg', [

@@ -19,17 +19,21 @@ def digest(folder, ids):
         for kind in ('images', 'masks', 'labels'): h.update((Path(folder)/kind/f'{i}.png').read_bytes())
     return h.hexdigest()
 
-def start_writer(out, n=3000, size=48):
-    "A `microsynth generate grains` process, returned once it holds the folder's lock (its lock file names it)."
-    p = subprocess.Popen([MICROSYNTH, 'generate', 'grains', '--n', str(n), '--size', str(size), '--out', str(out)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
-    for _ in range(600):
+def locked_by(p, out, ready=lambda: True, seconds=60):
+    "Process `p`, returned once it holds folder `out`'s lock (its lock file names it) and `ready()` holds; the test fails if it ends first."
+    for _ in range(int(seconds / 0.05)):
         lock = out/LOCK_FILE
-        if lock.exists() and lock.read_text().strip(): return p
+        if lock.exists() and f'process {p.pid} ' in lock.read_text() and ready(): return p
         if p.poll() is not None: pytest.fail(f'the writer ended before it locked {out}: {p.stderr.read()}')
         time.sleep(0.05)
     p.kill()
-    pytest.fail(f'no lock in {out} after 30 s')
+    pytest.fail(f'no lock of process {p.pid} in {out} after {seconds} s')
+
+def start_writer(out, n=3000, size=48):
+    "A `microsynth generate grains` process, returned once it holds the folder's lock."
+    p = subprocess.Popen([MICROSYNTH, 'generate', 'grains', '--n', str(n), '--size', str(size), '--out', str(out)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    return locked_by(p, out)
 
 # ---- two writers, kill -9 ---------------------------------------------------------------------------------------------
 
@@ -230,21 +234,71 @@ def test_train_on_a_folder_without_masks_names_it(tmp_path):
     assert rc == 2
     one_line(err, f"DATA {tmp_path/'g'}: no masks/; train needs images/ and masks/")
 
-# ---- predict: a re-run after a kill takes its own leftovers --------------------------------------------------------------
+# ---- predict: one writer of its out folder; a re-run after a kill takes its own leftovers ---------------------------
 
-def test_predict_rerun_removes_the_temp_files_a_killed_run_left(tmp_path):
-    from microsynth.predict import predict
+def toy(i, size=64):
+    "A random RGB image and a random sparse mask: enough to train a model for one batch and to predict with it."
     from microsynth.seg_data import Sample
+    rng = np.random.default_rng(i)
+    return Sample(f'toy{i}', rng.integers(0, 255, (size, size, 3), dtype=np.uint8), (rng.random((size, size)) < .1).astype(np.uint8), True)
+
+@pytest.fixture(scope='module')
+def toy_model(tmp_path_factory):
+    "A tiny saved model (U-Net, one batch of training on random images), made once for this file's predict tests."
     from microsynth.seg_learner import TrainSpec, save_model, train_progressive
-    rng = np.random.default_rng(0)
-    toy = lambda i: Sample(f'toy{i}', rng.integers(0, 255, (64, 64, 3), dtype=np.uint8), (rng.random((64, 64)) < .1).astype(np.uint8), True)
-    model = save_model(train_progressive([toy(0), toy(3)], [], [toy(1)], TrainSpec([[64, 1, True]], crop=64, bs=2, batches_per_epoch=1), seed=0), tmp_path/'model')
+    return save_model(train_progressive([toy(0), toy(3)], [], [toy(1)], TrainSpec([[64, 1, True]], crop=64, bs=2, batches_per_epoch=1), seed=0), tmp_path_factory.mktemp('model'))
+
+def toy_folder(folder, n, size=64) -> list:
+    "A folder of `n` random PNGs to predict on; their names (those of their masks too), in order."
+    for i in range(n): save_png(folder/f'im{i:03d}.png', toy(100 + i, size).image)
+    return [f'im{i:03d}.png' for i in range(n)]
+
+def predicted(names) -> list:
+    "The files a complete `predict` of images `names` leaves in its out folder: its results, and the lock file it keeps."
+    return sorted([LOCK_FILE, 'grains.csv', 'predict.json', *[f'{d}/{n}' for d in ('masks', 'overlays') for n in names]])
+
+def test_a_second_predict_into_an_out_folder_being_written_is_refused_and_a_kill_9_frees_it(tmp_path, toy_model):
+    src, out = tmp_path/'in', tmp_path/'out'
+    names = toy_folder(src, 2)
+    assert cli('predict', toy_model, src, out)[0] == 0
+    before = {f: (out/f).read_bytes() for f in files_under(out) if f != LOCK_FILE}
+    hold = '\n'.join(['import time', 'from microsynth.dataset import FolderLock', f'lock = FolderLock({str(out)!r}, name="out folder")', 'time.sleep(600)'])
+    holder = locked_by(subprocess.Popen([sys.executable, '-c', hold], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV), out)  # as a predict still writing there
+    rc, _, err = cli('predict', toy_model, src, out)
+    assert rc == 2
+    one_line(err, f'out folder {out} is being written by process {holder.pid}', 'one writer at a time')
+    assert holder.poll() is None  # refused while the holder still held the folder
+    assert {f: (out/f).read_bytes() for f in files_under(out) if f != LOCK_FILE} == before  # nothing written, nothing removed
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    rc, _, err = cli('predict', toy_model, src, out)  # the kernel released the dead holder's lock
+    assert rc == 0, err
+    assert files_under(out) == predicted(names)
+
+def test_predict_holds_its_out_folder_while_it_runs_and_a_rerun_after_kill_9_finishes(tmp_path, toy_model):
+    src, out = tmp_path/'in', tmp_path/'out'
+    names = toy_folder(src, 40, size=128)
+    p = subprocess.Popen([MICROSYNTH, 'predict', str(toy_model), str(src), str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    locked_by(p, out, ready=lambda: any((out/'masks').glob('*.png')), seconds=120)  # half-way: some masks written
+    from microsynth.dataset import FolderLock
+    with pytest.raises(ValueError, match=f'out folder {out} is being written by process {p.pid} '): FolderLock(out, name='out folder')
+    assert p.poll() is None
+    p.send_signal(signal.SIGKILL)
+    assert p.wait() == -signal.SIGKILL
+    assert not (out/'predict.json').exists()  # killed before its last file
+    rc, _, err = cli('predict', toy_model, src, out)
+    assert rc == 0, err
+    assert files_under(out) == predicted(names)
+    assert list(pd.read_csv(out/'grains.csv').name) == names and json.loads((out/'predict.json').read_text())['done'] == len(names)
+
+def test_predict_rerun_removes_the_temp_files_a_killed_run_left(tmp_path, toy_model):
+    from microsynth.predict import predict
     src = tmp_path/'in'
     save_png(src/'a.png', toy(2).image)
     out = tmp_path/'out'
-    predict(model, src, out)
+    predict(toy_model, src, out)
     for left in (out/'.grains.csv.k2j_x9qz.tmp', out/'masks'/'.a.png.0abcdefg.tmp'): left.write_bytes(b'half')  # as atomic_write leaves them on kill -9
-    predict(model, src, out)
-    assert files_under(out) == ['grains.csv', 'masks/a.png', 'overlays/a.png', 'predict.json']
+    predict(toy_model, src, out)
+    assert files_under(out) == predicted(['a.png'])
     (out/'notes.txt').write_text('mine')
-    with pytest.raises(ValueError, match=r'holds files predict did not write \(notes.txt\)'): predict(model, src, out)
+    with pytest.raises(ValueError, match=r'holds files predict did not write \(notes.txt\)'): predict(toy_model, src, out)
