@@ -21,6 +21,7 @@ from .seg_learner import TrainSpec, predict_probs, train_progressive
 from .postprocess import clean_boundaries, score_masks
 from .experiments import regime_table, paired_tests
 from .metrics import agresti_coull
+from .core import child_rng, child_seed
 
 # %% auto #0
 __all__ = ['PROVENANCE', 'GRAIN_CONTINUOUS', 'GRAIN_INTEGER', 'ARMS', 'Simulator', 'grain_simulator', 'crack_simulator',
@@ -118,7 +119,7 @@ def resample(dataset, sim:Simulator, parents, n_variations:int, out, knobs=None,
             for v in range(n_variations):
                 sid = f'r{round}-{pid}-{v:02d}'
                 if sid in w: continue
-                rng = np.random.default_rng([seed, round, j, v])
+                rng = child_rng(seed, round, j, v)
                 p, delta = perturb(simulator_params(rows[pid]), sim, k, rng)
                 if reseed: p[sim.seed_key] = int(rng.integers(2**31))
                 w.add(sid, {**p, 'parent': f'{Path(dataset).name}/{pid}', 'round': round, 'perturbation': delta}, *sim.render(p))
@@ -170,7 +171,7 @@ ARMS = ('random', 'adaptive')
 
 def random_arm_seed(seed:int, round:int) -> int:
     "The `generate` seed of the random arm's new images in `round` of run `seed` (apart from the seeds of the fixed sets)."
-    return 1000 * (int(seed) + 1) + int(round)
+    return child_seed(seed, round, 0)
 
 # %% ../nbs/06_adaptive.ipynb #7d366ca4
 def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_spec:TrainSpec, out, n_rounds:int=1, worst_frac:float=0.1,
@@ -203,7 +204,7 @@ def run_adaptive(sim:Simulator, data:dict, real_test, seed:int, train_spec:Train
             if arm == 'adaptive': resample(data['valid'], sim, select_worst(scores, worst_frac), n_variations=n_variations, out=folder, knobs=k, spread=spread, seed=seed, round=r)
             else: sim.generate(n_new, folder, seed=random_arm_seed(seed, r))
             tune_samples = (train if keep_train else []) + dataset_samples([folder], by_id=True)
-            state = fine_tune(learn, state, tune_samples, valid=valid[:bs], epochs=finetune_epochs, lr=finetune_lr, bs=bs, batches_per_epoch=nb, seed=1000 * seed + r, device=device)
+            state = fine_tune(learn, state, tune_samples, valid=valid[:bs], epochs=finetune_epochs, lr=finetune_lr, bs=bs, batches_per_epoch=nb, seed=child_seed(seed, r, 1), device=device)
             scores = score(valid)
             vals.append(scores.assign(arm=arm, round=r))
             log(f"seed {seed} {arm:8s} round {r}: validation IoU {scores.boundary_iou.mean():.3f} ({time.time() - t0:.0f} s)")

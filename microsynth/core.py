@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['MEMORY_SHARE', 'ROW_BYTES', 'WORKER_BYTES', 'FAILED_FILE', 'quiet_imports', 'atomic_write', 'is_leftover',
+__all__ = ['MEMORY_SHARE', 'ROW_BYTES', 'WORKER_BYTES', 'SEEDING', 'FAILED_FILE', 'quiet_imports', 'atomic_write', 'is_leftover',
            'check_number', 'memory_limit', 'memory_bound', 'memory_note', 'check_count', 'check_workers', 'check_dir',
-           'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors', 'set_seed', 'error_text', 'skip',
-           'write_failed', 'read_failed', 'record', 'work_path']
+           'check_file', 'check_out_dir', 'check_device', 'torch_load_tensors', 'set_seed', 'child_rng', 'child_seed',
+           'error_text', 'skip', 'write_failed', 'read_failed', 'record', 'work_path']
 
 # %% ../nbs/00_core.ipynb #d51db62b
 @contextlib.contextmanager
@@ -173,6 +173,17 @@ def set_seed(seed:int, torch:bool=True) -> np.random.Generator:
         except ImportError: pass
         else: _t.manual_seed(seed)  # also seeds every CUDA device
     return np.random.default_rng(seed)
+
+# %% ../nbs/00_core.ipynb #6c409e5a
+SEEDING = 'SeedSequence'  # how child seeds are derived (child_seed): recorded in the recipe of a dataset whose sample seeds depend on it
+
+def child_rng(seed:int, *keys:int) -> np.random.Generator:
+    "The random stream of child `keys` (a sample's index, an epoch, a stage, ...) of `seed`: numpy's generator of the entropy list [seed, *keys]."
+    return np.random.default_rng([int(seed), *(int(k) for k in keys)])
+
+def child_seed(seed:int, *keys:int) -> int:
+    "The integer seed of child `keys` of `seed` (for a sample's row, or `torch.manual_seed`): 31 bits hashed from [seed, *keys] by numpy's `SeedSequence`."
+    return int(np.random.SeedSequence([int(seed), *(int(k) for k in keys)]).generate_state(1)[0] >> 1)
 
 # %% ../nbs/00_core.ipynb #c150da3d
 FAILED_FILE = 'failed.csv'

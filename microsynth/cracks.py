@@ -20,6 +20,7 @@ from .distributed import check_scheduler, run_tasks
 from .realdata import split_by_source
 from .realdata import mtcracks_folder
 from .textures import build_dictionary, synth_textures
+from .core import child_rng, child_seed
 
 # %% auto #0
 __all__ = ['FAMILIES', 'LIMITS', 'TILE_BYTES', 'load_crack_pairs', 'measure_cracks', 'Dist', 'fit_crack_params', 'sample_crack',
@@ -197,11 +198,11 @@ _TEX_KEYS = ('folder', 'pattern', 'crop', 'patch', 'overlap', 'seed_size', 'n_pa
 
 def tiles_to(out, td, model:dict, ids, seed:int, size:int, n_best:int, roughness:float, valid_frac:float, tex_params:dict) -> list:
     "The task of `synth_crack_dataset`, wherever it runs: grow the tiles `ids` (one batch) and write those not on disk yet into dataset `out`; returns their (id, row) only."
-    seeds = [int(np.random.SeedSequence((seed, i)).generate_state(1)[0] >> 1) for i in ids]
+    seeds = [child_seed(seed, i) for i in ids]
     tiles, infos = synth_textures(td, seeds, size, n_best, info=True)
     rows = []
     for i, s, t, inf in zip(ids, seeds, tiles, infos):
-        rng = np.random.default_rng([s, 1])  # the crack's own stream, apart from the texture's
+        rng = child_rng(s, 1)  # the crack's own stream, apart from the texture's
         row = dict(seed=s, crack=i % 2, split='valid' if valid_frac and (i//2) % round(1/valid_frac) == 0 else 'train', size=size, n_best=n_best, **tex_params, **inf)
         if i % 2:
             c = sample_crack(model, rng, size, roughness)

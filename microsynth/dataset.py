@@ -163,6 +163,9 @@ def check_recipe(path, recipe:dict, adopt:bool=False) -> dict:
         return recipe
     try: old = json.loads(f.read_text())
     except ValueError: raise ValueError(f"{f} is not JSON: a recipe file damaged by hand? put the original back or write to a new folder") from None
+    if 'seeding' in recipe and old.get('seeding') != recipe['seeding']:  # core.SEEDING: the samples' seeds came from another formula
+        raise ValueError(f"{path} was seeded by another scheme ({old.get('seeding', 'one older than recorded seeding')}; this code derives sample seeds by {recipe['seeding']}): "
+                         "its samples cannot be continued. Write to a new folder, or remove this one and run again")
     diff = recipe_differences(old, recipe)
     if diff: raise ValueError(f"{path} was made with other options: {'; '.join(diff)}. Resume it with the options that made it, or write to a new folder")
     return recipe

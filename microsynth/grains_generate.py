@@ -12,6 +12,7 @@ from .dataset import DatasetWriter, on_disk, row_params, write_sample
 from .core import FAILED_FILE, check_count, check_number, check_workers, skip, write_failed
 from .distributed import check_scheduler, run_tasks
 from .grains import GrainParams, RANGES, RECIPE, RENDER_BYTES, check_ranges, image_shape, perlin_table, render
+from .core import child_rng, child_seed, SEEDING
 
 # %% auto #0
 __all__ = ['sample_seed', 'render_sample', 'render_to', 'render_row', 'generate']
@@ -19,12 +20,12 @@ __all__ = ['sample_seed', 'render_sample', 'render_to', 'render_row', 'generate'
 # %% ../nbs/02a_grains_generate.ipynb #80e09230
 def sample_seed(seed:int, i:int) -> int:
     "The seed of sample `i` in a dataset generated with `seed` (scenario and rendering both use it)."
-    return int(seed) * 1_000_003 + int(i)
+    return child_seed(seed, i)
 
 def _scenario(i, seed, size, ranges, fixed):
     "The scenario of sample `i`, its seed, and its row: every parameter plus size, seed and recipe version."
     s = sample_seed(seed, i)
-    p = GrainParams.sample(np.random.default_rng([s, 1]), size, ranges, **(fixed or {}))
+    p = GrainParams.sample(child_rng(s, 1), size, ranges, **(fixed or {}))
     return p, s, {**asdict(p), 'size': size, 'seed': s, 'recipe': RECIPE}
 
 def render_sample(i:int, seed:int, size=512, ranges=None, fixed=None):
@@ -54,7 +55,7 @@ def generate(n:int, out_dir, size=512, seed:int=0, workers:int=1, ranges=None, p
     GrainParams.sample(np.random.default_rng(0), size, ranges, **fixed).check(size)   # bad knobs fail here, before anything is written
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir(): raise ValueError(f"out_dir {out_dir} exists and is not a folder")
-    recipe = dict(generator='grains', recipe=RECIPE, size=size, seed=seed, ranges=ranges or {}, fixed=fixed)  # what a sample's bytes depend on, beside its index
+    recipe = dict(generator='grains', recipe=RECIPE, seeding=SEEDING, size=size, seed=seed, ranges=ranges or {}, fixed=fixed)  # what a sample's bytes depend on, beside its index
     with DatasetWriter(out_dir, recipe=recipe) as w:
         old = {r.get('recipe') for r in w.rows} - {RECIPE}
         if old: raise ValueError(f"{out_dir} holds images of grain recipe version(s) {sorted(old, key=str)}, this library makes version {RECIPE}: use a new folder")

@@ -13,6 +13,7 @@ from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, error_text, torch_load_tensors
 from .precision import autocast, use_bf16
 from fastcore.basics import patch
+from .core import child_rng, child_seed
 
 # %% auto #0
 __all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetSkipBlock', 'UnetGenerator',
@@ -209,8 +210,8 @@ def step(self:Pix2Pix, x:torch.Tensor, y:torch.Tensor) -> dict:
 def fit_epoch(self:Pix2Pix, data:PairData, max_iters:int=0) -> None:
     "Train epoch `self.epoch + 1` on `data` (batches and dropout seeded by (seed, epoch)), then step the schedules."
     e = self.epoch + 1
-    rng = np.random.default_rng([self.cfg['seed'], e])
-    torch.manual_seed(self.cfg['seed'] * 100_003 + e)
+    rng = child_rng(self.cfg['seed'], e)
+    torch.manual_seed(child_seed(self.cfg['seed'], e))
     self.G.train()
     self.D.train()
     n = math.ceil(len(data) / self.cfg['bs'])

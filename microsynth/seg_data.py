@@ -17,6 +17,7 @@ from .images import boundary_mask
 from .core import check_dir, check_number
 from .dataset import read_dataset, load_sample
 from .metrics import instances_from_boundaries, mask_grains
+from .core import child_rng
 
 # %% auto #0
 __all__ = ['Sample', 'POOL_SOURCES', 'SOURCE_COMMANDS', 'as_rgb', 'check_samples', 'find_datasets', 'synthetic_samples',
@@ -114,7 +115,7 @@ def pool_samples(pool:str, n:int, sources:dict, seed:int=0, min_size:int=0, refe
     if pool == 'palette' and not references: raise ValueError("the palette pool needs references: real training samples whose colours it paints with")
     out = synthetic_samples(sources[kind], n, seed, min_size=min_size)
     if pool == 'palette':
-        rng, refs = np.random.default_rng([seed, 1]), list(references)
+        rng, refs = child_rng(seed, 1), list(references)
         out = [s._replace(image=recolour(s.image, s.mask, refs[rng.integers(len(refs))].image, rng)) for s in out]
     if width is not None: out = [s._replace(mask=annotated(s.mask, width)) for s in out]
     return out
@@ -146,7 +147,7 @@ class MixedDL(TfmdDL):
         super().__init__(dataset, bs=bs, n=n_batches * bs, shuffle=False, drop_last=False, num_workers=0, **kw)
 
     def get_idxs(self):
-        rng = np.random.default_rng([self.seed, self._epoch])
+        rng = child_rng(self.seed, self._epoch)
         self._epoch += 1
         k, bs, nb = self.k, self.bs, self.n_batches
         real = _walk(rng, np.arange(self.n_real), nb * k)

@@ -18,6 +18,7 @@ from .distributed import distrib_ctx
 from .precision import add_precision, autocast, use_bf16
 from .seg_data import as_rgb, binned, downscaled, stage_dls, dataset_samples
 from .seg_models import BoundaryLoss, CPU_ARCH, check_arch, unet_model
+from .core import child_seed
 
 # %% auto #0
 __all__ = ['MODEL_FILE', 'CONFIG_FILE', 'make_learner', 'TrainSpec', 'train_progressive', 'predict_probs', 'save_model',
@@ -69,7 +70,7 @@ def train_progressive(real, synthetic, valid, spec:TrainSpec, seed:int=0, device
     learn, hist = None, []
     for i, (size, epochs, all_layers) in enumerate(spec.stages):
         dls = stage_dls(real, synthetic, valid, crop=spec.crop, size=size, bs=spec.bs, real_share=spec.real_share, n_batches=spec.batches_per_epoch,
-                        seed=seed + 1000 * i, device=device, colour=spec.colour)
+                        seed=child_seed(seed, i), device=device, colour=spec.colour)
         if learn is None:
             learn = make_learner(dls, spec.arch, spec.pretrained, boundary_weight=spec.boundary_weight, bf16=spec.bf16)
             if init is not None: learn.model.load_state_dict(init)  # e.g. a body pretrained on synthetic data

@@ -14,6 +14,7 @@ from .distributed import check_scheduler, run_tasks
 from .realdata import tbm_split
 from .grains import voronoi_labels
 from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_state, train, default_config
+from .core import child_rng, child_seed, SEEDING
 
 # %% auto #0
 __all__ = ['weights_id', 'load_generator', 'ensure_generator', 'translate_mask', 'label_datasets', 'make_voronoi_dataset',
@@ -71,7 +72,7 @@ def make_voronoi_dataset(path, n:int, size:int, n_grains:int, seed:int=0, width:
         for i in range(n):
             sid = f'voronoi-{i:04d}'
             if sid in w: continue
-            lab = voronoi_labels(size, n_grains, np.random.default_rng([seed, i]))
+            lab = voronoi_labels(size, n_grains, child_rng(seed, i))
             w.add(sid, dict(seed=[seed, i], size=size, n_grains=n_grains, boundary_width=width, boundary_format=BOUNDARY_FORMAT), mask=boundary_mask(lab, width), labels=lab)
     return Path(path)
 
@@ -103,11 +104,11 @@ def translate_dataset(src, dst, G:UnetGenerator, gen_id:str, seed:int=0, width:i
     if limit: df = df.iloc[:limit]
     g = copy.deepcopy(G).train()  # one copy in reference test mode for the whole dataset
     failed = []
-    recipe = dict(generator='translate', pix2pix=gen_id, source=str(Path(src).absolute()), seed=seed, width=width)  # limit only says how many
+    recipe = dict(generator='translate', pix2pix=gen_id, source=str(Path(src).absolute()), seed=seed, seeding=SEEDING, width=width)  # limit only says how many
     with DatasetWriter(dst, recipe=recipe) as w:
         (w.path/FAILED_FILE).unlink(missing_ok=True)  # what failed last time is tried again
         todo = [(k, dict(r)) for k, (_, r) in enumerate(df.iterrows()) if str(r['id']) not in w]
-        jobs = [(r, seed * 100_003 + k, gen_id, src, width, device) for k, r in todo]  # the torch seed of each sample's dropout noise
+        jobs = [(r, child_seed(seed, k), gen_id, src, width, device) for k, r in todo]  # the torch seed of each sample's dropout noise
         t0 = time.time()
         for (k, r), (row, why) in zip(todo, run_tasks(translate_to, jobs, (w.path.absolute(), g), client=client)):
             if why:
