@@ -153,6 +153,8 @@ def _listed(pf:Path) -> int:
     "How many sample rows the `params.csv` at `pf` lists (0 without one), read without changing it."
     return len(read_params(pf)) if pf.exists() and pf.stat().st_size else 0
 
+def _unseeded(recipe:dict) -> dict: return {k: v for k, v in recipe.items() if k != 'seeding'}
+
 def check_recipe(path, recipe:dict, adopt:bool=False) -> dict:
     "Compare `recipe` with the one recorded in dataset folder `path`; a ValueError naming each option that differs and both values. A folder of samples without a recorded recipe (written before recipes were) is refused unless `adopt`: who adopts says its samples were made with `recipe`."
     f = Path(path)/RECIPE_FILE
@@ -163,7 +165,7 @@ def check_recipe(path, recipe:dict, adopt:bool=False) -> dict:
         return recipe
     try: old = json.loads(f.read_text())
     except ValueError: raise ValueError(f"{f} is not JSON: a recipe file damaged by hand? put the original back or write to a new folder") from None
-    if 'seeding' in recipe and old.get('seeding') != recipe['seeding']:  # core.SEEDING: the samples' seeds came from another formula
+    if 'seeding' in recipe and old.get('seeding') != recipe['seeding'] and not recipe_differences(_unseeded(old), _unseeded(recipe)):  # core.SEEDING: same options, seeds from another formula
         raise ValueError(f"{path} was seeded by another scheme ({old.get('seeding', 'one older than recorded seeding')}; this code derives sample seeds by {recipe['seeding']}): "
                          "its samples cannot be continued. Write to a new folder, or remove this one and run again")
     diff = recipe_differences(old, recipe)

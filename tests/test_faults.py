@@ -105,6 +105,19 @@ def test_a_folder_of_another_generator_is_refused(tmp_path):
     write_slices(tmp_path/'d', 8, 2, spacing=4)
     with pytest.raises(ValueError, match=r'generator "potts" \(this run: "grains"\)'): generate(2, tmp_path/'d', size=32)
 
+def test_a_folder_seeded_by_an_older_scheme_is_refused(tmp_path):
+    "A grains folder whose sample seeds came from the formula before child_seed (recipe without seeding): the CLI refuses to continue it, one line, exit 2, nothing changed."
+    out = tmp_path/'g'
+    assert cli('generate', 'grains', '--n', '2', '--size', '32', '--out', out)[0] == 0
+    recipe = json.loads((out/RECIPE_FILE).read_text())
+    del recipe['seeding']
+    (out/RECIPE_FILE).write_text(json.dumps(recipe))
+    before = {p.name: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    rc, _, err = cli('generate', 'grains', '--n', '3', '--size', '32', '--out', out)
+    assert rc == 2
+    one_line(err, f'{out} was seeded by another scheme', 'Write to a new folder')
+    assert {p.name: p.read_bytes() for p in out.rglob('*') if p.is_file()} == before
+
 def test_a_folder_older_than_recipes_is_refused_until_its_recipe_is_adopted(tmp_path):
     "A folder of samples without recipe.json: refused, naming it and the way on; saving the recipe the error shows resumes it, held to that recipe."
     out = tmp_path/'g'
