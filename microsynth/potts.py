@@ -15,6 +15,7 @@ from .images import BOUNDARY_FORMAT, boundary_mask
 from .dataset import DatasetWriter, on_disk, recipe_differences, row_params, write_sample
 from .core import check_count, check_device, check_number, check_workers, memory_bound, memory_note
 from .distributed import check_scheduler, run_tasks
+from .core import child_seed, SEEDING
 
 # %% auto #0
 __all__ = ['SITE_BYTES', 'propose', 'init_volume', 'simulate', 'n_grains', 'simulate_torch', 'slice_volume', 'section_labels',
@@ -318,16 +319,16 @@ def section_labels(section, split:bool=True) -> np.ndarray:
     return relabel_sequential(section - section.min() + 1)[0].astype(np.int32)
 
 # %% ../nbs/01_potts.ipynb #afdd8c7a
-def _section_id(vseed, ax, i): return f'v{vseed:04d}-ax{ax}-{i:04d}'
+def _section_id(volume, ax, i): return f'v{volume:04d}-ax{ax}-{i:04d}'
 
 def volume_to(out, vseed:int, params:dict, todo, progress=None) -> list:
-    "The task of `write_slices`, wherever it runs: simulate volume `vseed` and write its sections `todo` [(axis, index)] not on disk yet into dataset `out`; returns their (id, row) only."
+    "The task of `write_slices`, wherever it runs: simulate volume `vseed` (number `params['volume']` of the dataset) and write its sections `todo` [(axis, index)] not on disk yet into dataset `out`; returns their (id, row) only."
     shape, width, split, rows = tuple(params['shape']), params['boundary_width'], params['split'], []
-    if not all(on_disk(out, _section_id(vseed, ax, i), ('masks', 'labels')) for ax, i in todo):
+    if not all(on_disk(out, _section_id(params['volume'], ax, i), ('masks', 'labels')) for ax, i in todo):
         grow = simulate if params.get('device') is None else partial(simulate_torch, device=params['device'])
         vol = grow(shape, params['mcs'], kT=params['kT'], seed=vseed, init=params['init'], progress=progress)
     for ax, i in todo:
-        sid = _section_id(vseed, ax, i)
+        sid = _section_id(params['volume'], ax, i)
         if not on_disk(out, sid, ('masks', 'labels')):
             lab = section_labels(np.take(vol, i, axis=ax), split)
             write_sample(out, sid, mask=boundary_mask(lab, width), labels=lab)
@@ -350,18 +351,19 @@ def write_slices(out, size:int|tuple, mcs:int, kT:float=0.5, seed:int=0, n_volum
     check_number(nm('kT'), kT, 0)
     check_number(nm('seed'), seed, 0, integer=True)  # ... and these before the folder exists
     if device is not None: _check_torch(shape, device, name=nm('size'), given=size, device_name=nm('device'))
-    recipe = dict(generator='potts', shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)  # seeds, axes and spacing are in the section ids
+    recipe = dict(generator='potts', seed=seed, seeding=SEEDING, shape=list(shape), mcs=mcs, kT=float(kT), init=init, boundary_width=width, boundary_format=BOUNDARY_FORMAT, split=split)  # axes and spacing are in the section ids
     if device is not None: recipe['device'] = device   # torch's volumes are not numba's: a folder holds one kind
     with DatasetWriter(out, recipe=recipe) as w:
         old, jobs = {str(r['id']): row_params(r) for r in w.rows}, []
-        for vseed in range(seed, seed + n_volumes):
-            params = dict(seed=vseed, **{k: v for k, v in recipe.items() if k != 'generator'})
+        for vol in range(n_volumes):
+            vseed = child_seed(seed, vol)  # volume `vol` of this seed
+            params = dict(seed=vseed, volume=vol, **{k: x for k, x in recipe.items() if k not in ('generator', 'seed', 'seeding')})
             sections = [(ax, i) for ax in axes for i in range(0, shape[ax], spacing)]
             for (ax, i) in sections:
-                prev = old.get(_section_id(vseed, ax, i))  # resuming must not mix sections of other parameters (a folder older than recipe.json)
+                prev = old.get(_section_id(vol, ax, i))  # resuming must not mix sections of other parameters (a folder older than recipe.json)
                 diff = [] if prev is None else recipe_differences({k: prev.get(k) for k in params}, params)
-                if diff: raise ValueError(f"{out} already holds section {_section_id(vseed, ax, i)} made with other parameters: {'; '.join(diff)}; write to a new folder")
-            todo = [(ax, i) for ax, i in sections if _section_id(vseed, ax, i) not in w]
+                if diff: raise ValueError(f"{out} already holds section {_section_id(vol, ax, i)} made with other parameters: {'; '.join(diff)}; write to a new folder")
+            todo = [(ax, i) for ax, i in sections if _section_id(vol, ax, i) not in w]
             if todo: jobs.append((vseed, params, todo, progress))
         for job, (rows, why) in zip(jobs, run_tasks(volume_to, jobs, (w.path.absolute(),), workers=int(workers), client=client)):
             if why: raise RuntimeError(f"volume {job[0]} of {out}: {why}")

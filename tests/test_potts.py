@@ -1,4 +1,5 @@
 import numpy as np, numba, pytest
+from microsynth.core import child_seed
 from microsynth.potts import simulate, simulate_torch, init_volume, propose, write_slices, section_labels, slice_volume, n_grains
 from microsynth.images import boundary_mask
 from microsynth.dataset import read_dataset, load_sample, row_params
@@ -59,11 +60,12 @@ def test_slices_dataset_roundtrip(tmp_path):
     out = write_slices(tmp_path / 'ds', 12, 3, seed=4, n_volumes=2, spacing=4, width=2)
     df = read_dataset(out, check=True)
     assert len(df) == 2 * 3 * 3
-    vols = {s: simulate((12, 12, 12), 3, seed=s) for s in (4, 5)}
+    vols = {k: simulate((12, 12, 12), 3, seed=child_seed(4, k)) for k in (0, 1)}  # volume k of seed 4
     for _, r in df.iterrows():
         p = row_params(r); smp = load_sample(r)
         assert p['shape'] == [12, 12, 12] and p['mcs'] == 3 and p['kT'] == 0.5 and p['init'] == 'unique' and p['boundary_width'] == 2 and p['boundary_format'] == 2
-        lab = section_labels(np.take(vols[p['seed']], p['index'], axis=p['axis']))
+        assert p['seed'] == child_seed(4, p['volume']) and r['id'].startswith(f"v{p['volume']:04d}-")
+        lab = section_labels(np.take(vols[p['volume']], p['index'], axis=p['axis']))
         assert np.array_equal(smp['labels'], lab) and np.array_equal(smp['masks'], boundary_mask(lab, 2))
         assert smp['labels'].min() == 1 and len(np.unique(smp['labels'])) == smp['labels'].max()
     # resume: nothing to do, nothing rewritten
@@ -169,7 +171,7 @@ def test_torch_kT0_never_raises_energy():
 
 def test_torch_slices_dataset(tmp_path):
     out = write_slices(tmp_path / 'ds', 12, 3, seed=4, n_volumes=1, spacing=6, device='cpu')
-    vol = simulate_torch((12, 12, 12), 3, seed=4)
+    vol = simulate_torch((12, 12, 12), 3, seed=child_seed(4, 0))
     df = read_dataset(out, check=True)
     for _, r in df.iterrows():
         p = row_params(r)
@@ -184,7 +186,7 @@ def test_generate_potts_with_torch_on_the_command_line(tmp_path):
     assert rc == 0, err
     r = read_dataset(tmp_path/'t', check=True).iloc[0]
     p = row_params(r)
-    assert p['device'] == 'cpu' and np.array_equal(load_sample(r)['labels'], section_labels(np.take(simulate_torch((8, 8, 8), 2), p['index'], axis=p['axis'])))
+    assert p['device'] == 'cpu' and np.array_equal(load_sample(r)['labels'], section_labels(np.take(simulate_torch((8, 8, 8), 2, seed=child_seed(0, 0)), p['index'], axis=p['axis'])))
     rc, _, err = cli('generate', 'potts', '--n', '1', '--size', '9', '--device', 'cpu', '--out', tmp_path/'odd')
     assert rc == 2 and not (tmp_path/'odd').exists()
     one_line(err, 'even sides')
