@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np, pandas as pd
 from scipy import stats
 from .dataset import DatasetWriter, PARAMS_FILE, load_sample, read_dataset, row_params
-from .core import check_number, set_seed
+from .core import check_number, set_seed, child_rng, child_seed
 from .grains import RANGES, check_ranges
 from .grains_generate import generate, render_row
 from .cracks import LIMITS, synth_crack_dataset, synth_tile_from_row
@@ -21,7 +21,6 @@ from .seg_learner import TrainSpec, predict_probs, train_progressive
 from .postprocess import clean_boundaries, score_masks
 from .experiments import regime_table, paired_tests
 from .metrics import agresti_coull
-from .core import child_rng, child_seed
 
 # %% auto #0
 __all__ = ['PROVENANCE', 'GRAIN_CONTINUOUS', 'GRAIN_INTEGER', 'ARMS', 'Simulator', 'grain_simulator', 'crack_simulator',

@@ -14,13 +14,12 @@ from scipy import ndimage as ndi, stats
 from skimage.measure import approximate_polygon
 from skimage.morphology import skeletonize
 from .dataset import DatasetWriter, on_disk, row_params, write_sample
-from .core import check_count, check_number, check_workers, memory_bound, memory_note
+from .core import check_count, check_number, check_workers, memory_bound, memory_note, child_rng, child_seed
 from .images import load_image
 from .distributed import check_scheduler, run_tasks
 from .realdata import split_by_source
 from .realdata import mtcracks_folder
 from .textures import build_dictionary, synth_textures
-from .core import child_rng, child_seed
 
 # %% auto #0
 __all__ = ['FAMILIES', 'LIMITS', 'TILE_BYTES', 'load_crack_pairs', 'measure_cracks', 'Dist', 'fit_crack_params', 'sample_crack',

@@ -9,10 +9,9 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 from .dataset import DatasetWriter, on_disk, row_params, write_sample
-from .core import FAILED_FILE, check_count, check_number, check_workers, skip, write_failed
+from .core import FAILED_FILE, check_count, check_number, check_workers, skip, write_failed, child_rng, child_seed, SEEDING
 from .distributed import check_scheduler, run_tasks
 from .grains import GrainParams, RANGES, RECIPE, RENDER_BYTES, check_ranges, image_shape, perlin_table, render
-from .core import child_rng, child_seed, SEEDING
 
 # %% auto #0
 __all__ = ['sample_seed', 'render_sample', 'render_to', 'render_row', 'generate']

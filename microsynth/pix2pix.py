@@ -10,10 +10,9 @@ import numpy as np, torch
 from torch import nn
 from PIL import Image
 from fastprogress.fastprogress import progress_bar
-from .core import atomic_write, error_text, torch_load_tensors
+from .core import atomic_write, error_text, torch_load_tensors, child_rng, child_seed
 from .precision import autocast, use_bf16
 from fastcore.basics import patch
-from .core import child_rng, child_seed
 
 # %% auto #0
 __all__ = ['ARCH_KEYS', 'CKPT_FORMAT', 'CKPT_STATE', 'CKPT_META', 'RETRAIN', 'UnetSkipBlock', 'UnetGenerator',

@@ -13,9 +13,8 @@ from skimage.measure import label as cc_label
 from skimage.segmentation import relabel_sequential
 from .images import BOUNDARY_FORMAT, boundary_mask
 from .dataset import DatasetWriter, on_disk, recipe_differences, row_params, write_sample
-from .core import check_count, check_device, check_number, check_workers, memory_bound, memory_note
+from .core import check_count, check_device, check_number, check_workers, memory_bound, memory_note, child_seed, SEEDING
 from .distributed import check_scheduler, run_tasks
-from .core import child_seed, SEEDING
 
 # %% auto #0
 __all__ = ['SITE_BYTES', 'propose', 'init_volume', 'simulate', 'n_grains', 'simulate_torch', 'slice_volume', 'section_labels',

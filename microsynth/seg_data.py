@@ -14,10 +14,9 @@ with quiet_imports():
     from fastai.vision.all import (Datasets, TfmdDL, DataLoaders, PILImage, PILMask, RandomCrop, Resize, ToTensor,
                                    IntToFloatTensor, Normalize, imagenet_stats, aug_transforms, ResizeMethod, Hue, Saturation)
 from .images import boundary_mask
-from .core import check_dir, check_number
+from .core import check_dir, check_number, child_rng
 from .dataset import read_dataset, load_sample
 from .metrics import instances_from_boundaries, mask_grains
-from .core import child_rng
 
 # %% auto #0
 __all__ = ['Sample', 'POOL_SOURCES', 'SOURCE_COMMANDS', 'as_rgb', 'check_samples', 'find_datasets', 'synthetic_samples',

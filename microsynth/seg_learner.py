@@ -13,12 +13,11 @@ from skimage.transform import resize
 from .core import quiet_imports
 with quiet_imports():
     from fastai.vision.all import imagenet_stats, unet_learner, DiceMulti, Learner
-from .core import check_device, check_number, check_out_dir, torch_load_tensors, set_seed, atomic_write
+from .core import check_device, check_number, check_out_dir, torch_load_tensors, set_seed, atomic_write, child_seed
 from .distributed import distrib_ctx
 from .precision import add_precision, autocast, use_bf16
 from .seg_data import as_rgb, binned, downscaled, stage_dls, dataset_samples
 from .seg_models import BoundaryLoss, CPU_ARCH, check_arch, unet_model
-from .core import child_seed
 
 # %% auto #0
 __all__ = ['MODEL_FILE', 'CONFIG_FILE', 'make_learner', 'TrainSpec', 'train_progressive', 'predict_probs', 'save_model',

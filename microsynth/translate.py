@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .images import BOUNDARY_FORMAT, boundary_mask
 from .dataset import DatasetWriter, read_dataset, load_sample, on_disk, write_sample
-from .core import FAILED_FILE, check_count, check_device, check_number, skip, write_failed
+from .core import FAILED_FILE, check_count, check_device, check_number, skip, write_failed, child_rng, child_seed, SEEDING
 from .distributed import check_scheduler, run_tasks
 from .realdata import tbm_split
 from .grains import voronoi_labels
 from .pix2pix import PairData, UnetGenerator, paint, read_checkpoint, restore_state, train, default_config
-from .core import child_rng, child_seed, SEEDING
 
 # %% auto #0
 __all__ = ['weights_id', 'load_generator', 'ensure_generator', 'translate_mask', 'label_datasets', 'make_voronoi_dataset',
