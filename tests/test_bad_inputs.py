@@ -51,6 +51,7 @@ def test_set_malformed_float_is_refused_before_the_run(tmp_path):
     ('01_potts', 'size=32.5', 'size in 01_potts takes an integer'),
     ('05b_seg_learner', 'arch=18', 'arch in 05b_seg_learner takes text'),
     ('05b_seg_learner', 'stages=64', 'stages in 05b_seg_learner takes a list'),
+    ('05f_experiments', 'colour=0.8', 'colour in 05f_experiments must be in [0, 0.5], got 0.8'),  # as colour_tfms takes it
 ])
 def test_set_value_of_the_wrong_kind(tmp_path, nb, item, msg):
     rc, _, err = cli('run', '--only', nb, '--out', tmp_path/'r', '--set', item)
