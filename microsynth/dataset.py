@@ -114,7 +114,7 @@ LOCK_FILE = '.microsynth.lock'
 RECIPE_FILE = 'recipe.json'
 
 class FolderLock:
-    "The advisory lock (`flock`) of folder `path`, held until `release` or until this process ends; a ValueError naming the folder and the holder if another process holds it."
+    "The advisory lock (`flock`) of folder `path`, held until `release` (or the end of a `with` block) or until this process ends; a ValueError naming the folder and the holder if another process holds it."
     def __init__(self, path, name:str='dataset folder'):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -136,6 +136,9 @@ class FolderLock:
         self.file.truncate(0)
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()
+
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.release()
 
 
 # %% ../nbs/00b_dataset.ipynb #13879bec

@@ -85,8 +85,7 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
     tile = cfg['crop']
     overlap = tile // 4 if overlap is None else overlap
     if overlap >= tile: raise ValueError(f"overlap must be below the model's tile of {tile} px, got {overlap}")
-    lock = FolderLock(out_dir, name='out folder')  # every option checked: from here to the end this process is the folder's one writer
-    try:
+    with FolderLock(out_dir, name='out folder'):  # every option checked: from here to the end this process is the folder's one writer
         _clear_predict_out(out_dir)
         rows, failed, seen = [], [], {}
         for k, f in enumerate(files, 1):
@@ -109,5 +108,4 @@ def predict(model_path, folder, out_dir, threshold:float=None, close_radius:int=
         write_failed(out_dir, failed, len(files), what='images', col='image')
         atomic_write(out_dir/'predict.json', json.dumps(dict(model=str(Path(model_path).resolve()), folder=str(Path(folder).resolve()), done=len(rows), failed=len(failed),
                      postprocess=spec, options=dict(pixel_size_um=pixel_size_um, overlap=overlap, device=str(device))), indent=1))
-    finally: lock.release()
     return dict(done=[r['name'] for r in rows], failed=failed, postprocess=spec)

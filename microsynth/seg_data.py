@@ -56,6 +56,12 @@ def _usable(folders, min_size):
     rows = (r for f in folders for _, r in read_dataset(f).iterrows() if isinstance(r.get('masks'), str) and isinstance(r.get('images'), str))
     return (r for r in rows if not min_size or _min_side(r['images']) >= min_size)
 
+def _row_sample(row, by_id:bool=False):
+    "The synthetic `Sample` of a dataset row (image and mask read and checked by `load_sample`), named `<folder>/<id>` (`by_id`: by the id alone)."
+    d = load_sample(row)
+    name = str(row['id']) if by_id else f"{Path(row['images']).parent.parent.name}/{row['id']}"
+    return Sample(name, as_rgb(d['images']), d['masks'].astype(np.uint8), False)
+
 def find_datasets(roots, min_size:int=0) -> list:
     "Dataset folders (params.csv + images/ + masks/) in or under the folders `roots` (missing ones hold none), with at least one sample (images and masks) `min_size` px a side."
     out = []
@@ -70,12 +76,7 @@ def synthetic_samples(folders, n:int, seed:int=0, min_size:int=0) -> list:
     rows = list(_usable(folders, min_size))
     if not rows: raise ValueError(f"no synthetic sample of at least {min_size} px a side in {[str(f) for f in folders]}: give dataset folders with images and masks (`microsynth generate grains`)")
     pick = np.random.default_rng(seed).permutation(len(rows))[:n]
-    out = []
-    for i in sorted(pick):
-        d = load_sample(rows[i])
-        r = rows[i]
-        out.append(Sample(f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False))
-    return out
+    return [_row_sample(rows[i]) for i in sorted(pick)]
 
 # %% ../nbs/05_seg_data.ipynb #da7d1b91
 def recolour(image:np.ndarray, mask:np.ndarray, reference:np.ndarray, rng:np.random.Generator, smooth:float=4.0) -> np.ndarray:
@@ -205,5 +206,4 @@ def downscaled(s, k:int=1):
 def dataset_samples(folders, min_size:int=0, by_id:bool=False) -> list:
     "The samples with image and mask of dataset `folders` (at least `min_size` px a side), as `Sample`s in table order, named `<folder>/<id>` (`by_id`: by the id alone)."
     rows = _usable([check_dir(f, 'dataset') for f in folders], min_size)
-    return [Sample(str(r['id']) if by_id else f"{Path(r['images']).parent.parent.name}/{r['id']}", as_rgb(d['images']), d['masks'].astype(np.uint8), False)
-            for r in rows for d in [load_sample(r)]]
+    return [_row_sample(r, by_id) for r in rows]

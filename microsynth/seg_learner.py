@@ -216,7 +216,10 @@ def train_datasets(data, out, valid=None, crop:int=256, sizes=None, epochs:int=1
     return learn
 
 # %% ../nbs/05b_seg_learner.ipynb #684f78b1
-def smoke_model(folder, real:dict, synthetic, seed:int=0) -> Path:
-    "`folder`, holding a tiny `unet_cpu` (64² crops, one stage of one batch) trained on a few crops of the `real` split (`realdata.tbm_split`) and the `synthetic` samples: a stand-in for a trained model, nothing to measure with."
+def smoke_model(folder, real:dict, seed:int=0) -> Path:
+    "The model folder `folder/model`: a tiny `unet_cpu` (64² crops, one stage of one batch) trained on a few crops of the `real` split (`realdata.tbm_split`) and 8 grains images it makes in `folder/grains` (`02a_grains_generate`); a stand-in for a trained model, nothing to measure with."
+    from microsynth.grains_generate import generate  # only when called: importing this module generates nothing
+    grains = generate(8, Path(folder)/'grains', size=64, seed=seed)
+    synthetic = dataset_samples([grains], min_size=64)
     learn = train_progressive(real['train'][:4], synthetic, real['valid'][:1], TrainSpec(stages=[[64, 1, True]], crop=64, arch=CPU_ARCH, batches_per_epoch=1), seed=seed)
-    return save_model(learn, folder)
+    return save_model(learn, Path(folder)/'model')
